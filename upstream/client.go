@@ -1,0 +1,397 @@
+// Package upstream is the only code that speaks HTTP to WeDa: one typed method per endpoint,
+// tolerant decoding of the vendor's inconsistent answers, token auth, timeouts and retries.
+package upstream
+
+import (
+	"bytes"
+	"context"
+	cryptorand "crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Environment types: pre is the preview of unpublished resources, prod the published ones.
+const (
+	EnvPre  = "pre"
+	EnvProd = "prod"
+)
+
+// Config configures a Client. Only BaseURL is required.
+type Config struct {
+	// BaseURL is the upstream origin, e.g. https://ENV.ap-shanghai.tcb-api.tencentcloudapi.com.
+	BaseURL string
+	// EnvType is "prod" (default) or "pre"; a call may override it with WithEnvType.
+	EnvType string
+	// Tokens supplies the bearer token; nil sends none (the token endpoint itself, tests).
+	Tokens TokenSource
+	// Timeout bounds each attempt of each call; default 10s.
+	Timeout time.Duration
+	// MaxReadAttempts bounds attempts of a read (first try included); default 3. Writes get one.
+	MaxReadAttempts int
+	// RetryBaseDelay and RetryMaxDelay shape the backoff between read attempts; defaults 100ms, 2s.
+	RetryBaseDelay time.Duration
+	RetryMaxDelay  time.Duration
+	// MaxResponseBytes caps an answer's size; default 8 MiB.
+	MaxResponseBytes int64
+	// Transport is the base round tripper; default a tuned *http.Transport.
+	Transport http.RoundTripper
+}
+
+// Client calls WeDa. It is safe for concurrent use.
+type Client struct {
+	base     *url.URL
+	env      string
+	http     *http.Client
+	timeout  time.Duration
+	attempts int
+	delay    time.Duration
+	maxDelay time.Duration
+	maxBody  int64
+}
+
+// NewTransport returns an http.Transport tuned for many concurrent calls to one host.
+func NewTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 128
+	t.IdleConnTimeout = 90 * time.Second
+	t.ResponseHeaderTimeout = 30 * time.Second
+	return t
+}
+
+// New returns a client for cfg.
+func New(cfg Config) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("upstream: base URL %q must be an absolute http(s) URL", cfg.BaseURL)
+	}
+	env := cfg.EnvType
+	if env == "" {
+		env = EnvProd
+	}
+	if !ValidEnvType(env) {
+		return nil, fmt.Errorf("upstream: env type %q must be %q or %q", env, EnvProd, EnvPre)
+	}
+	rt := cfg.Transport
+	if rt == nil {
+		rt = NewTransport()
+	}
+	if cfg.Tokens != nil {
+		rt = &bearerTransport{base: rt, tokens: cfg.Tokens}
+	}
+	c := &Client{
+		base:     u,
+		env:      env,
+		http:     &http.Client{Transport: rt},
+		timeout:  orDefault(cfg.Timeout, 10*time.Second),
+		attempts: cfg.MaxReadAttempts,
+		delay:    orDefault(cfg.RetryBaseDelay, 100*time.Millisecond),
+		maxDelay: orDefault(cfg.RetryMaxDelay, 2*time.Second),
+		maxBody:  cfg.MaxResponseBytes,
+	}
+	if c.attempts <= 0 {
+		c.attempts = 3
+	}
+	if c.maxBody <= 0 {
+		c.maxBody = 8 << 20
+	}
+	return c, nil
+}
+
+// EnvType is the client's configured environment type.
+func (c *Client) EnvType() string { return c.env }
+
+// ValidEnvType reports whether env is "prod" or "pre".
+func ValidEnvType(env string) bool { return env == EnvProd || env == EnvPre }
+
+type envKey struct{}
+
+// WithEnvType makes calls under ctx go to env ("pre" or "prod") instead of the configured one.
+func WithEnvType(ctx context.Context, env string) context.Context {
+	return context.WithValue(ctx, envKey{}, env)
+}
+
+func (c *Client) envFor(ctx context.Context) string {
+	if env, ok := ctx.Value(envKey{}).(string); ok && ValidEnvType(env) {
+		return env
+	}
+	return c.env
+}
+
+// call describes one upstream request.
+type call struct {
+	endpoint string // for errors and metrics
+	method   string
+	path     string // below the base URL
+	query    url.Values
+	body     any  // JSON-encoded when non-nil
+	write    bool // never retried
+	odata    bool // the OData service: flat errors, no envelope
+}
+
+// envelope is the workflow API's wrapper around every answer.
+type envelope struct {
+	Response *struct {
+		RequestID string          `json:"RequestId"`
+		Error     *envelopeError  `json:"Error"`
+		Data      json.RawMessage `json:"Data"`
+	} `json:"Response"`
+}
+
+type envelopeError struct {
+	Code      string `json:"Code"`
+	Message   string `json:"Message"`
+	RequestID string `json:"-"`
+}
+
+// workflow calls a workflow endpoint and decodes its Data into out.
+func (c *Client) workflow(ctx context.Context, endpoint string, write bool, in, out any) error {
+	return c.do(ctx, call{
+		endpoint: endpoint,
+		method:   http.MethodPost,
+		path:     "/weda/workflow/v1/" + c.envFor(ctx) + "/" + endpoint,
+		body:     in,
+		write:    write,
+	}, out)
+}
+
+func (c *Client) do(ctx context.Context, cl call, out any) error {
+	var payload []byte
+	if cl.body != nil {
+		var err error
+		if payload, err = json.Marshal(cl.body); err != nil {
+			return &Error{Endpoint: cl.endpoint, Kind: KindInvalidInput, Message: "encoding request", Err: err}
+		}
+	}
+	requestID := newRequestID()
+	attempts := c.attempts
+	if cl.write {
+		attempts = 1
+	}
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = c.attempt(ctx, cl, payload, requestID, out)
+		var ue *Error
+		if err == nil || attempt >= attempts || !errors.As(err, &ue) || !ue.Retryable() {
+			return err
+		}
+		wait := c.backoff(attempt, ue)
+		if wait < 0 { // Retry-After beyond what we are willing to wait
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// retryAfter carries a parsed Retry-After header through the error's cause.
+type retryAfter struct{ d time.Duration }
+
+func (r retryAfter) Error() string { return "retry after " + r.d.String() }
+
+// backoff returns the wait before attempt+1: capped exponential with full jitter, or the
+// upstream's Retry-After when it gave one (-1 if that exceeds the cap).
+func (c *Client) backoff(attempt int, e *Error) time.Duration {
+	var ra retryAfter
+	if errors.As(e.Err, &ra) {
+		if ra.d > c.maxDelay {
+			return -1
+		}
+		return ra.d
+	}
+	ceiling := c.delay << (attempt - 1)
+	if ceiling > c.maxDelay || ceiling <= 0 {
+		ceiling = c.maxDelay
+	}
+	return ceiling/2 + rand.N(ceiling/2+1)
+}
+
+func (c *Client) attempt(ctx context.Context, cl call, payload []byte, requestID string, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var wrote atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
+	})
+
+	u := *c.base
+	u.Path += cl.path
+	if cl.query != nil {
+		u.RawQuery = cl.query.Encode()
+	}
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, u.String(), body)
+	if err != nil {
+		return &Error{Endpoint: cl.endpoint, Kind: KindInvalidInput, Message: "building request", Err: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("X-Request-Id", requestID)
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	}
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var ue *Error
+		if errors.As(err, &ue) { // the token source failed
+			return ue
+		}
+		return transportError(cl.endpoint, requestID, err, cl.write && wrote.Load())
+	}
+	defer resp.Body.Close()
+
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		e := transportError(cl.endpoint, requestID, err, cl.write)
+		e.HTTPStatus = resp.StatusCode
+		return e
+	}
+	if int64(len(raw)) > c.maxBody {
+		return &Error{Endpoint: cl.endpoint, HTTPStatus: resp.StatusCode, Kind: KindBadResponse, RequestID: requestID,
+			Message: fmt.Sprintf("answer larger than %d bytes", c.maxBody)}
+	}
+	if cl.odata {
+		return decodeOData(cl.endpoint, resp, raw, requestID, out)
+	}
+	return decodeWorkflow(cl.endpoint, resp, raw, requestID, out)
+}
+
+func decodeWorkflow(endpoint string, resp *http.Response, raw []byte, requestID string, out any) error {
+	var env envelope
+	if err := json.Unmarshal(raw, &env); err != nil || env.Response == nil {
+		return statusOrBadResponse(endpoint, resp, raw, requestID, err)
+	}
+	r := env.Response
+	if r.RequestID != "" {
+		requestID = r.RequestID
+	}
+	if r.Error != nil && r.Error.Code != "" {
+		return upstreamCodeError(endpoint, resp, r.Error.Code, r.Error.Message, requestID)
+	}
+	if resp.StatusCode >= 300 {
+		return statusOrBadResponse(endpoint, resp, raw, requestID, nil)
+	}
+	if out == nil || len(r.Data) == 0 || bytes.Equal(r.Data, []byte("null")) {
+		return nil
+	}
+	if err := json.Unmarshal(r.Data, out); err != nil {
+		return &Error{Endpoint: endpoint, HTTPStatus: resp.StatusCode, Kind: KindBadResponse, RequestID: requestID,
+			Message: "answer does not match the documented shape: " + err.Error(), Err: err}
+	}
+	return nil
+}
+
+// statusOrBadResponse explains an answer that is not a readable envelope: by its status when
+// that says enough (401, 429, 5xx), else as a bad response naming the status.
+func statusOrBadResponse(endpoint string, resp *http.Response, raw []byte, requestID string, cause error) error {
+	if ee, ok := decodeEnvelopeError(raw); ok {
+		return upstreamCodeError(endpoint, resp, ee.Code, ee.Message, firstNonEmpty(ee.RequestID, requestID))
+	}
+	kind := kindForCode("", resp.StatusCode)
+	if resp.StatusCode < 300 || kind == KindUnknown || kind == KindInvalidInput || kind == KindNotFound {
+		kind = KindBadResponse
+	}
+	msg := fmt.Sprintf("HTTP %d with an unreadable answer", resp.StatusCode)
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		msg += " (" + ct + ")"
+	}
+	e := &Error{Endpoint: endpoint, HTTPStatus: resp.StatusCode, Kind: kind, RequestID: requestID, Message: msg, Err: cause}
+	withRetryAfter(e, resp)
+	return e
+}
+
+func upstreamCodeError(endpoint string, resp *http.Response, code, msg, requestID string) *Error {
+	e := &Error{Endpoint: endpoint, HTTPStatus: resp.StatusCode, Code: code, Message: msg, RequestID: requestID,
+		Kind: kindForCode(code, resp.StatusCode)}
+	withRetryAfter(e, resp)
+	return e
+}
+
+func withRetryAfter(e *Error, resp *http.Response) {
+	if e.Kind != KindRateLimited && e.Kind != KindUnavailable {
+		return
+	}
+	if s := resp.Header.Get("Retry-After"); s != "" {
+		if secs, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && secs >= 0 {
+			e.Err = retryAfter{time.Duration(secs) * time.Second}
+		} else if t, err := http.ParseTime(s); err == nil {
+			e.Err = retryAfter{max(time.Until(t), 0)}
+		}
+	}
+}
+
+// decodeEnvelopeError finds an error in any of the shapes the upstream uses: the workflow
+// envelope, a flat {"code","message"} (OData), or {"error":{"code","message"}}.
+func decodeEnvelopeError(raw []byte) (envelopeError, bool) {
+	var w struct {
+		Response *struct {
+			RequestID string         `json:"RequestId"`
+			Error     *envelopeError `json:"Error"`
+		} `json:"Response"`
+		Code      Text           `json:"code"`
+		Message   string         `json:"message"`
+		RequestID string         `json:"requestId"`
+		Error     *envelopeError `json:"error"`
+	}
+	if json.Unmarshal(raw, &w) != nil {
+		return envelopeError{}, false
+	}
+	switch {
+	case w.Response != nil && w.Response.Error != nil && w.Response.Error.Code != "":
+		e := *w.Response.Error
+		e.RequestID = w.Response.RequestID
+		return e, true
+	case w.Code != "" && w.Code != "0":
+		return envelopeError{Code: string(w.Code), Message: w.Message, RequestID: w.RequestID}, true
+	case w.Error != nil && w.Error.Code != "":
+		return *w.Error, true
+	}
+	return envelopeError{}, false
+}
+
+func transportError(endpoint, requestID string, err error, sent bool) *Error {
+	e := &Error{Endpoint: endpoint, RequestID: requestID, Kind: KindUnavailable, Err: err, OutcomeUnknown: sent}
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		e.Message = "canceled by the caller"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		e.Kind, e.Message = KindTimeout, "no answer in time"
+	default:
+		e.Message = "could not reach the upstream"
+	}
+	return e
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = cryptorand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}

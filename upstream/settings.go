@@ -1,0 +1,101 @@
+package upstream
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Settings are the operator's WeDa settings, read from the environment by SettingsFromEnv.
+type Settings struct {
+	EnvID     string        // WEDA_ENV_ID
+	Region    string        // WEDA_REGION, default ap-shanghai
+	BaseURL   string        // WEDA_BASE_URL: overrides the host built from env id and region
+	EnvType   string        // WEDA_ENV_TYPE: prod (default) or pre
+	SecretID  string        // WEDA_SECRET_ID
+	SecretKey string        // WEDA_SECRET_KEY
+	APIKey    string        // WEDA_API_KEY: a long-lived key, instead of the secret pair
+	Timeout   time.Duration // WEDA_TIMEOUT, default 10s
+}
+
+// ErrNotConfigured means no WeDa environment is configured: the gateway then runs its sandbox.
+var ErrNotConfigured = errors.New("upstream: no WeDa environment configured (set WEDA_ENV_ID or WEDA_BASE_URL)")
+
+// SettingsFromEnv reads Settings with getenv (os.Getenv in main, a map in tests).
+func SettingsFromEnv(getenv func(string) string) (Settings, error) {
+	s := Settings{
+		EnvID:     strings.TrimSpace(getenv("WEDA_ENV_ID")),
+		Region:    strings.TrimSpace(getenv("WEDA_REGION")),
+		BaseURL:   strings.TrimSpace(getenv("WEDA_BASE_URL")),
+		EnvType:   strings.TrimSpace(getenv("WEDA_ENV_TYPE")),
+		SecretID:  getenv("WEDA_SECRET_ID"),
+		SecretKey: getenv("WEDA_SECRET_KEY"),
+		APIKey:    getenv("WEDA_API_KEY"),
+	}
+	if s.Region == "" {
+		s.Region = "ap-shanghai"
+	}
+	if s.EnvType == "" {
+		s.EnvType = EnvProd
+	}
+	if !ValidEnvType(s.EnvType) {
+		return s, fmt.Errorf("WEDA_ENV_TYPE=%q: want %q or %q", s.EnvType, EnvProd, EnvPre)
+	}
+	if v := getenv("WEDA_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return s, fmt.Errorf("WEDA_TIMEOUT=%q: want a positive duration such as 10s", v)
+		}
+		s.Timeout = d
+	}
+	return s, nil
+}
+
+// Configured reports whether a WeDa environment is named.
+func (s Settings) Configured() bool { return s.EnvID != "" || s.BaseURL != "" }
+
+// Origin is the upstream origin: BaseURL, else https://{envId}.{region}.tcb-api.tencentcloudapi.com.
+func (s Settings) Origin() (string, error) {
+	if s.BaseURL != "" {
+		u, err := url.Parse(s.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return "", fmt.Errorf("WEDA_BASE_URL=%q: want an absolute http(s) URL", s.BaseURL)
+		}
+		return strings.TrimRight(s.BaseURL, "/"), nil
+	}
+	if s.EnvID == "" {
+		return "", ErrNotConfigured
+	}
+	return fmt.Sprintf("https://%s.%s.tcb-api.tencentcloudapi.com", s.EnvID, s.Region), nil
+}
+
+// Tokens returns the token source the settings describe: the API key, else the secret pair.
+func (s Settings) Tokens(origin string, hc *http.Client) (TokenSource, error) {
+	switch {
+	case s.APIKey != "":
+		return StaticToken(s.APIKey), nil
+	case s.SecretID != "" && s.SecretKey != "":
+		return NewClientCredentials(origin, s.SecretID, s.SecretKey, hc), nil
+	}
+	return nil, errors.New("upstream: set WEDA_SECRET_ID and WEDA_SECRET_KEY, or WEDA_API_KEY")
+}
+
+// NewFromSettings builds a client from Settings, sharing one transport between the token
+// source and the calls.
+func NewFromSettings(s Settings, transport http.RoundTripper) (*Client, error) {
+	origin, err := s.Origin()
+	if err != nil {
+		return nil, err
+	}
+	if transport == nil {
+		transport = NewTransport()
+	}
+	tokens, err := s.Tokens(origin, &http.Client{Transport: transport, Timeout: 30 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	return New(Config{BaseURL: origin, EnvType: s.EnvType, Tokens: tokens, Timeout: s.Timeout, Transport: transport})
+}
