@@ -1,0 +1,56 @@
+// Command weda-gateway serves a GraphQL graph over the WeDa workflow OpenAPI.
+//
+//	go run .                                   the gateway (with an embedded sandbox when no WeDa is configured)
+//	go run . sandbox -addr 127.0.0.1:8081      the WeDa sandbox alone, for front-end work and benchmarks
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/wedagraph/gateway/upstream/sandbox"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, log); err != nil {
+		log.Error("exiting", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+	if len(args) > 0 && args[0] == "sandbox" {
+		return runSandbox(ctx, args[1:], stdout, log)
+	}
+	return fmt.Errorf("usage: weda-gateway [sandbox -addr HOST:PORT]")
+}
+
+func runSandbox(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8081", "address to listen on")
+	seed := fs.Uint64("seed", 1, "seed of the demo data")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sb, err := sandbox.Start(*addr, sandbox.Options{Seed: *seed}, log)
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	fmt.Fprintf(stdout, "WeDa sandbox listening on %s\n", sb.URL)
+	fmt.Fprintf(stdout, "  WEDA_BASE_URL=%s WEDA_SECRET_ID=%s WEDA_SECRET_KEY=%s\n", sb.URL, sandbox.DefaultSecretID, sandbox.DefaultSecretKey)
+	fmt.Fprintf(stdout, "  demo user %s: %s\n", sandbox.DemoUser, sb.UserID(sandbox.DemoUser))
+	<-ctx.Done()
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return sb.Close(shutdown)
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// syncBuffer is a bytes.Buffer safe to write from one goroutine and read from another.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestStandaloneSandbox(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"sandbox", "-addr", "127.0.0.1:0"}, func(string) string { return "" }, out,
+			slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+	var base string
+	require.Eventually(t, func() bool {
+		m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(out.String())
+		if m != nil {
+			base = m[1]
+		}
+		return m != nil
+	}, 5*time.Second, 10*time.Millisecond)
+	assert.Contains(t, out.String(), "WEDA_SECRET_ID=sandbox")
+
+	req, err := http.NewRequest(http.MethodPost, base+"/auth/v1/token/clientCredential", strings.NewReader(`{"grant_type":"client_credentials"}`))
+	require.NoError(t, err)
+	req.SetBasicAuth("sandbox", "sandbox")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the sandbox did not stop")
+	}
+}
