@@ -4,17 +4,21 @@
 //	go run . sandbox -addr 127.0.0.1:8081      the WeDa sandbox alone, for front-end work and benchmarks
 package main
 
+//go:generate go tool gqlgen generate
+
 import (
 	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
+	"github.com/wedagraph/gateway/gateway"
 	"github.com/wedagraph/gateway/upstream/sandbox"
 )
 
@@ -32,7 +36,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if len(args) > 0 && args[0] == "sandbox" {
 		return runSandbox(ctx, args[1:], stdout, log)
 	}
-	return fmt.Errorf("usage: weda-gateway [sandbox -addr HOST:PORT]")
+	if len(args) > 0 {
+		return fmt.Errorf("usage: weda-gateway [sandbox -addr HOST:PORT]")
+	}
+	cfg, err := gateway.ConfigFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	g, err := gateway.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Port))
+	if err != nil {
+		_ = g.Close(context.Background())
+		return err
+	}
+	fmt.Fprintf(stdout, "WeDa GraphQL gateway on http://localhost:%d/ (GraphiQL) and http://localhost:%d/graphql\n", cfg.Port, cfg.Port)
+	return g.Serve(ctx, ln)
 }
 
 func runSandbox(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {

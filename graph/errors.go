@@ -1,0 +1,93 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/wedagraph/gateway/graph/loader"
+	"github.com/wedagraph/gateway/upstream"
+)
+
+// Error codes in extensions.code.
+const (
+	CodeBadUserInput        = "BAD_USER_INPUT"
+	CodeUnauthenticated     = "UNAUTHENTICATED"
+	CodeForbidden           = "FORBIDDEN"
+	CodeNotFound            = "NOT_FOUND"
+	CodeUpstreamError       = "UPSTREAM_ERROR"
+	CodeUpstreamTimeout     = "UPSTREAM_TIMEOUT"
+	CodeUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
+	CodeUpstreamBadResponse = "UPSTREAM_BAD_RESPONSE"
+	CodeUpstreamRateLimited = "UPSTREAM_RATE_LIMITED"
+	CodeUpstreamCallLimit   = "UPSTREAM_CALL_LIMIT"
+	CodeInternal            = "INTERNAL_SERVER_ERROR"
+)
+
+func codeError(code, format string, args ...any) *gqlerror.Error {
+	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": code}}
+}
+
+func userError(format string, args ...any) *gqlerror.Error {
+	return codeError(CodeBadUserInput, format, args...)
+}
+
+func notFound(what, id string) *gqlerror.Error {
+	return codeError(CodeNotFound, "no %s with id %s", what, id)
+}
+
+var upstreamCodes = map[upstream.Kind]string{
+	upstream.KindNotFound:        CodeNotFound,
+	upstream.KindInvalidInput:    CodeBadUserInput,
+	upstream.KindAuth:            CodeUpstreamUnavailable, // our credentials, not the client's
+	upstream.KindRateLimited:     CodeUpstreamRateLimited,
+	upstream.KindUnavailable:     CodeUpstreamUnavailable,
+	upstream.KindTimeout:         CodeUpstreamTimeout,
+	upstream.KindBadResponse:     CodeUpstreamBadResponse,
+	upstream.KindFailedOperation: CodeUpstreamError,
+	upstream.KindUnknown:         CodeUpstreamError,
+}
+
+// PresentError gives every error an extensions.code, and upstream errors the upstream's code,
+// message and RequestId. Messages never carry tokens: upstream.Error does not hold them.
+func PresentError(ctx context.Context, err error) *gqlerror.Error {
+	gerr := graphql.DefaultErrorPresenter(ctx, err)
+	if gerr.Extensions == nil {
+		gerr.Extensions = map[string]any{}
+	}
+	var ue *upstream.Error
+	var limit *loader.CallLimitError
+	switch {
+	case errors.As(err, &ue):
+		gerr.Message = ue.Error()
+		gerr.Extensions["code"] = upstreamCodes[ue.Kind]
+		gerr.Extensions["upstream"] = map[string]any{"endpoint": ue.Endpoint, "code": ue.Code, "message": ue.Message,
+			"requestId": ue.RequestID, "httpStatus": ue.HTTPStatus}
+		if ue.Kind == upstream.KindAuth {
+			gerr.Message = fmt.Sprintf("the gateway could not authenticate to WeDa (%s) [request %s]", ue.Code, ue.RequestID)
+		}
+	case errors.As(err, &limit):
+		gerr.Extensions["code"] = CodeUpstreamCallLimit
+	case errors.Is(err, context.DeadlineExceeded):
+		gerr.Message, gerr.Extensions["code"] = "the request ran out of time", CodeUpstreamTimeout
+	case errors.Is(err, context.Canceled):
+		gerr.Message, gerr.Extensions["code"] = "the request was canceled", CodeUpstreamTimeout
+	case gerr.Extensions["code"] == nil:
+		// What is left are gqlgen's own input errors (an argument that does not parse).
+		gerr.Extensions["code"] = CodeBadUserInput
+	}
+	return gerr
+}
+
+// Recover turns a panic in a resolver into a field error and logs it with its stack.
+func Recover(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return codeError(CodeInternal, "internal server error")
+	}
+}

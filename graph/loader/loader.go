@@ -1,0 +1,299 @@
+// Package loader sits between the resolvers and the upstream client. One Loaders value lives
+// for one GraphQL request: identical upstream calls within it are made once, independent calls
+// run concurrently under a cap, users are fetched in batches, and a ceiling bounds how many
+// calls one request may make.
+//
+// Loaders are never shared across requests: a batch runs with its first caller's context, and
+// one user's cancellation or identity must not leak into another's request.
+package loader
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"github.com/wedagraph/gateway/upstream"
+)
+
+// Config bounds one request's upstream work.
+type Config struct {
+	MaxConcurrent int           // upstream calls in flight at once; default 64
+	MaxCalls      int           // upstream calls in all; default 200
+	BatchWait     time.Duration // how long user lookups gather before one batched call; default 5ms
+}
+
+// CallLimitError is returned once a request has made its allowed number of upstream calls.
+type CallLimitError struct{ Max int }
+
+func (e *CallLimitError) Error() string {
+	return fmt.Sprintf("this query needs more than %d upstream calls; ask for fewer items or fewer nested lists", e.Max)
+}
+
+// Loaders is one request's view of the upstream.
+type Loaders struct {
+	client *upstream.Client
+	sem    chan struct{}
+	max    int64
+	calls  atomic.Int64
+
+	mu   sync.Mutex
+	memo map[string]*entry
+
+	users *dataloadgen.Loader[string, *upstream.User]
+}
+
+type entry struct {
+	done chan struct{}
+	val  any
+	err  error
+}
+
+// New returns the loaders for one request.
+func New(client *upstream.Client, cfg Config) *Loaders {
+	if cfg.MaxConcurrent <= 0 {
+		cfg.MaxConcurrent = 64
+	}
+	if cfg.MaxCalls <= 0 {
+		cfg.MaxCalls = 200
+	}
+	if cfg.BatchWait <= 0 {
+		cfg.BatchWait = 5 * time.Millisecond
+	}
+	l := &Loaders{client: client, sem: make(chan struct{}, cfg.MaxConcurrent), max: int64(cfg.MaxCalls),
+		memo: map[string]*entry{}}
+	l.users = dataloadgen.NewMappedLoader(l.fetchUsers,
+		dataloadgen.WithWait(cfg.BatchWait), dataloadgen.WithBatchCapacity(upstream.MaxUsersPerBatch))
+	return l
+}
+
+type ctxKey struct{}
+
+// With returns ctx carrying l.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// For returns the request's loaders; it panics when the middleware did not install them, a
+// wiring bug that the recover func turns into an internal error.
+func For(ctx context.Context) *Loaders {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok {
+		panic("loader: no loaders on the context")
+	}
+	return l
+}
+
+// Calls reports how many upstream calls the request has made.
+func (l *Loaders) Calls() int64 { return l.calls.Load() }
+
+// Client is the upstream client, for writes (which are never memoized).
+func (l *Loaders) Client() *upstream.Client { return l.client }
+
+// Do runs fn as one upstream call under the request's cap and ceiling. Writes use it directly.
+func (l *Loaders) Do(ctx context.Context, fn func(context.Context) error) error {
+	select {
+	case l.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-l.sem }()
+	if l.calls.Add(1) > l.max {
+		return &CallLimitError{Max: int(l.max)}
+	}
+	return fn(ctx)
+}
+
+// memo makes the call named by key at most once per request; concurrent askers wait for it.
+func memo[T any](ctx context.Context, l *Loaders, key string, fn func(context.Context) (T, error)) (T, error) {
+	l.mu.Lock()
+	e, found := l.memo[key]
+	if !found {
+		e = &entry{done: make(chan struct{})}
+		l.memo[key] = e
+	}
+	l.mu.Unlock()
+	if !found {
+		err := l.Do(ctx, func(ctx context.Context) error {
+			v, err := fn(ctx)
+			e.val = v
+			return err
+		})
+		e.err = err
+		close(e.done)
+	}
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+	v, _ := e.val.(T)
+	return v, e.err
+}
+
+func key(endpoint string, req any) string {
+	b, _ := json.Marshal(req)
+	return endpoint + ":" + string(b)
+}
+
+// Forget drops memoized answers, so reads after a write see the new state.
+func (l *Loaders) Forget() {
+	l.mu.Lock()
+	l.memo = map[string]*entry{}
+	l.mu.Unlock()
+	l.users.ClearAll()
+}
+
+// --- users ---
+
+func (l *Loaders) fetchUsers(ctx context.Context, ids []string) (map[string]*upstream.User, error) {
+	out := make(map[string]*upstream.User, len(ids))
+	err := l.Do(ctx, func(ctx context.Context) error {
+		uids := make([]upstream.ID, len(ids))
+		for i, id := range ids {
+			uids[i] = upstream.ID(id)
+		}
+		users, err := l.client.GetUsersByIDs(ctx, uids)
+		for i := range users {
+			out[string(users[i].ID)] = &users[i]
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// User returns a user by id, batched with every other lookup of the request; nil when unknown.
+func (l *Loaders) User(ctx context.Context, id string) (*upstream.User, error) {
+	if id == "" {
+		return nil, nil
+	}
+	u, err := l.users.Load(ctx, id)
+	if errors.Is(err, dataloadgen.ErrNotFound) { // absent from the answer: no such user
+		return nil, nil
+	}
+	return u, err
+}
+
+// Users returns the users with the given ids that exist, in order, in one batch.
+func (l *Loaders) Users(ctx context.Context, ids []string) ([]*upstream.User, error) {
+	thunks := make([]func() (*upstream.User, error), 0, len(ids))
+	for _, id := range ids {
+		if id != "" {
+			thunks = append(thunks, l.users.LoadThunk(ctx, id))
+		}
+	}
+	out := make([]*upstream.User, 0, len(thunks))
+	for _, th := range thunks {
+		u, err := th()
+		if errors.Is(err, dataloadgen.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// ListUsers queries users with OData options.
+func (l *Loaders) ListUsers(ctx context.Context, q upstream.UserQuery) (*upstream.UserList, error) {
+	return memo(ctx, l, key("sys_user", q), func(ctx context.Context) (*upstream.UserList, error) {
+		return l.client.ListUsers(ctx, q)
+	})
+}
+
+// --- workflow reads ---
+
+// Flows lists the deployed flows of a type.
+func (l *Loaders) Flows(ctx context.Context, flowType int) (*upstream.DeployedFlows, error) {
+	return memo(ctx, l, key("ListDeployedFlows", flowType), func(ctx context.Context) (*upstream.DeployedFlows, error) {
+		return l.client.ListDeployedFlows(ctx, flowType)
+	})
+}
+
+// Instances lists flow instances.
+func (l *Loaders) Instances(ctx context.Context, req upstream.FlowInstancesRequest) (*upstream.FlowInstances, error) {
+	return memo(ctx, l, key("GetFlowInstances", req), func(ctx context.Context) (*upstream.FlowInstances, error) {
+		return l.client.GetFlowInstances(ctx, &req)
+	})
+}
+
+// Tasks lists an instance's tasks.
+func (l *Loaders) Tasks(ctx context.Context, req upstream.InstanceTasksRequest) (*upstream.InstanceTasks, error) {
+	return memo(ctx, l, key("GetFlowInstanceTasks", req), func(ctx context.Context) (*upstream.InstanceTasks, error) {
+		return l.client.GetFlowInstanceTasks(ctx, &req)
+	})
+}
+
+// Operations lists an instance's history.
+func (l *Loaders) Operations(ctx context.Context, req upstream.InstanceOperationsRequest) (*upstream.InstanceOperations, error) {
+	return memo(ctx, l, key("GetFlowInstanceOperations", req), func(ctx context.Context) (*upstream.InstanceOperations, error) {
+		return l.client.GetFlowInstanceOperations(ctx, &req)
+	})
+}
+
+// Describe reads the instance behind a task.
+func (l *Loaders) Describe(ctx context.Context, req upstream.DescribeInstanceRequest) (*upstream.ProcessInstance, error) {
+	return memo(ctx, l, key("DescribeProcessInstance", req), func(ctx context.Context) (*upstream.ProcessInstance, error) {
+		return l.client.DescribeProcessInstance(ctx, &req)
+	})
+}
+
+// ApprovalPage reads a task's approval page.
+func (l *Loaders) ApprovalPage(ctx context.Context, req upstream.ApprovalPageRequest) (*upstream.ApprovalPage, error) {
+	return memo(ctx, l, key("GetApprovalPageDetail", req), func(ctx context.Context) (*upstream.ApprovalPage, error) {
+		return l.client.GetApprovalPageDetail(ctx, &req)
+	})
+}
+
+// Canvas reads an instance's diagram.
+func (l *Loaders) Canvas(ctx context.Context, instanceID, flowCode string) (*upstream.Canvas, error) {
+	return memo(ctx, l, key("GetProcessCanvasInfo", [2]string{instanceID, flowCode}), func(ctx context.Context) (*upstream.Canvas, error) {
+		return l.client.GetProcessCanvasInfo(ctx, upstream.ID(instanceID), upstream.ID(flowCode))
+	})
+}
+
+// RollbackTargets lists the nodes an instance may go back to.
+func (l *Loaders) RollbackTargets(ctx context.Context, instanceID string) ([]upstream.RollbackTarget, error) {
+	return memo(ctx, l, key("GetPreElementList", instanceID), func(ctx context.Context) ([]upstream.RollbackTarget, error) {
+		return l.client.GetPreElementList(ctx, upstream.ID(instanceID))
+	})
+}
+
+// WorkItems lists one workbench box.
+func (l *Loaders) WorkItems(ctx context.Context, req upstream.WorkItemsRequest) (*upstream.WorkItems, error) {
+	return memo(ctx, l, key("ListProcessInstances", req), func(ctx context.Context) (*upstream.WorkItems, error) {
+		return l.client.ListProcessInstances(ctx, &req)
+	})
+}
+
+// BoxCounts counts every workbench box of a user.
+func (l *Loaders) BoxCounts(ctx context.Context, user upstream.UserInfo) ([]upstream.BoxCount, error) {
+	return memo(ctx, l, key("ListProcessInstancesCount", user), func(ctx context.Context) ([]upstream.BoxCount, error) {
+		return l.client.ListProcessInstancesCount(ctx, user, "")
+	})
+}
+
+// Messages lists a user's messages.
+func (l *Loaders) Messages(ctx context.Context, req upstream.MessagesRequest) (*upstream.Messages, error) {
+	return memo(ctx, l, key("DescribeWorkflowMessages", req), func(ctx context.Context) (*upstream.Messages, error) {
+		return l.client.DescribeWorkflowMessages(ctx, &req)
+	})
+}
+
+// MessageCount counts a user's messages of a type.
+func (l *Loaders) MessageCount(ctx context.Context, user upstream.UserInfo, messageType int) ([]upstream.MessageCount, error) {
+	return memo(ctx, l, key("DescribeWorkflowMessageCount", []any{user, messageType}), func(ctx context.Context) ([]upstream.MessageCount, error) {
+		return l.client.DescribeWorkflowMessageCount(ctx, user, messageType)
+	})
+}

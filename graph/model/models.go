@@ -1,0 +1,144 @@
+package model
+
+import (
+	"time"
+)
+
+// The hand-written models carry what their upstream answer already says, in GraphQL's shape,
+// plus the ids their edges need. Schema fields missing here are resolvers (graph/*.resolvers.go).
+
+// User is a sys_user record.
+type User struct {
+	ID          string
+	Name        string
+	NickName    *string
+	Email       *string
+	Phone       *string
+	Source      UserSource
+	SourceCode  *int
+	Description *string
+	CreatedAt   *time.Time
+	UpdatedAt   *time.Time
+}
+
+// Flow is a deployed flow; its instances are a resolver.
+type Flow struct {
+	ProcessKey           string
+	FlowCode             string
+	Version              string
+	Name                 string
+	Description          *string
+	Published            bool
+	Type                 FlowType
+	TakesStartParameters bool
+}
+
+// FlowInstance is an instance as far as the answer it came from knows it. StartUserID and
+// KnownNode may be empty: their resolvers then fetch the instance's detail.
+type FlowInstance struct {
+	ID            string
+	Name          *string
+	Description   *string
+	FlowCode      string
+	FlowVersion   *string
+	FlowName      *string
+	StartUserName *string
+	StartUserID   string
+	StartTime     *time.Time
+	EndTime       *time.Time
+	Status        InstanceStatus
+	StatusCode    *int
+	KnownNode     *FlowNode
+}
+
+// Task is one task of an instance.
+type Task struct {
+	ID          string
+	InstanceID  string
+	FlowCode    string
+	FlowName    *string
+	Node        *FlowNode
+	AssigneeID  string
+	StartUserID string
+	Status      TaskStatus
+	StatusCode  *int
+	Result      OperationAction
+	ResultCode  *int
+	StartTime   *time.Time
+	EndTime     *time.Time
+	PageURL     *string
+}
+
+// Operation is one entry of an instance's history; its people are resolvers.
+type Operation struct {
+	NodeName         *string
+	Time             *time.Time
+	OperatorID       string
+	Action           OperationAction
+	ActionCode       *int
+	Comment          *string
+	CcUserIDs        []string
+	CounterSignerIDs []string
+	MentionIDs       []string
+	RevokeText       *string
+	Result           *string
+	Content          *string
+	ContentValid     bool
+}
+
+// WorkItem is an instance as a workbench box shows it.
+type WorkItem struct {
+	TaskID              *string
+	InstanceID          string
+	Name                *string
+	Description         *string
+	StartedBy           *string
+	StartUserID         string
+	StartTime           *time.Time
+	EndTime             *time.Time
+	IsCompleted         bool
+	Status              InstanceStatus
+	StatusCode          *int
+	CurrentNode         *FlowNode
+	CurrentApproverIDs  []string
+	CanApprove          bool
+	CanRevoke           bool
+	CanDelete           bool
+	IsSubmitNode        bool
+	CcID                *string
+	CcTime              *time.Time
+	TaskStartTime       *time.Time
+	TaskWaitSeconds     *int
+	TaskDealTime        *time.Time
+	TaskDealResult      OperationAction
+	OperationName       *string
+	UserTaskType        UserTaskType
+	Buttons             []*Button
+	Read                bool
+	SupportsBatchHandle bool
+	FlowCode            *string
+	FlowVersion         *string
+	// Box is the box the item was seen from, for the task's page.
+	Box WorkBox
+}
+
+// Message is a message of the message center.
+type Message struct {
+	ID        string
+	Type      MessageType
+	TypeCode  *int
+	Title     *string
+	Subtitle  *string
+	Text      *string
+	Link      *string
+	Status    ReadStatus
+	CreatedAt *time.Time
+	UpdatedAt *time.Time
+	TaskID    *string
+}
+
+// Viewer is the calling user.
+type Viewer struct {
+	ID     string
+	Source int
+}
