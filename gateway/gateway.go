@@ -1,0 +1,232 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/wedagraph/gateway/auth"
+	"github.com/wedagraph/gateway/graph"
+	"github.com/wedagraph/gateway/graph/loader"
+	"github.com/wedagraph/gateway/graphiql"
+	"github.com/wedagraph/gateway/upstream"
+	"github.com/wedagraph/gateway/upstream/sandbox"
+)
+
+// Gateway is the assembled server.
+type Gateway struct {
+	cfg     Config
+	log     *slog.Logger
+	client  *upstream.Client
+	sandbox *sandbox.Running
+	handler http.Handler
+}
+
+// New builds the gateway. With no WeDa environment configured it starts the embedded sandbox on
+// a loopback port and talks to it over HTTP through the same client as to WeDa.
+func New(cfg Config, log *slog.Logger) (*Gateway, error) {
+	g := &Gateway{cfg: cfg, log: log}
+	settings := cfg.Upstream
+	devHeaders := cfg.AllowDevHeaders
+	if !settings.Configured() {
+		sb, err := sandbox.Start("127.0.0.1:0", sandbox.Options{Seed: cfg.SandboxSeed}, log)
+		if err != nil {
+			return nil, fmt.Errorf("starting the sandbox: %w", err)
+		}
+		g.sandbox = sb
+		settings.BaseURL, settings.SecretID, settings.SecretKey, settings.APIKey = sb.URL, sandbox.DefaultSecretID, sandbox.DefaultSecretKey, ""
+		devHeaders = true
+		log.Warn("no WeDa environment configured (WEDA_ENV_ID or WEDA_BASE_URL): serving the embedded sandbox",
+			"sandbox", sb.URL, "demo_user", sandbox.DemoUser)
+	}
+	if devHeaders {
+		log.Warn("the X-Weda-User-Id header names the viewer, unchecked: for development only", "header", auth.UserIDHeader)
+	}
+	client, err := upstream.NewFromSettings(settings, cfg.UpstreamTransport)
+	if err != nil {
+		g.closeSandbox()
+		return nil, err
+	}
+	g.client = client
+	g.handler = g.routes(devHeaders)
+	return g, nil
+}
+
+// Handler is the gateway's HTTP handler.
+func (g *Gateway) Handler() http.Handler { return g.handler }
+
+// Sandbox is the embedded sandbox, or nil when the gateway fronts a real WeDa.
+func (g *Gateway) Sandbox() *sandbox.Server {
+	if g.sandbox == nil {
+		return nil
+	}
+	return g.sandbox.Server
+}
+
+// Close releases what New started.
+func (g *Gateway) Close(ctx context.Context) error {
+	if g.sandbox != nil {
+		return g.sandbox.Close(ctx)
+	}
+	return nil
+}
+
+func (g *Gateway) closeSandbox() {
+	if g.sandbox != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = g.sandbox.Close(ctx)
+	}
+}
+
+// DefaultQuery is what GraphiQL first shows: the inbox screen.
+const DefaultQuery = `# The viewer's inbox: to-do items with each instance's tasks and history.
+query Inbox {
+  viewer {
+    user { name }
+    workItemCounts { todo done cc }
+    workItems(box: TODO, first: 5) {
+      totalCount
+      nodes {
+        name
+        startTime
+        currentNode { name }
+        instance {
+          status
+          tasks { nodes { node { name } assignee { name } status } }
+          operations { nodes { action comment operator { name } time } }
+        }
+      }
+    }
+  }
+}
+`
+
+func (g *Gateway) routes(devHeaders bool) http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, g.logRequests, middleware.Recoverer)
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	r.Get("/readyz", g.ready)
+
+	gql := r.With(g.withLoaders)
+	if devHeaders {
+		gql = gql.With(auth.DevHeaders)
+	}
+	api := g.graphQL()
+	gql.Get("/graphql", api.ServeHTTP)
+	gql.Post("/graphql", api.ServeHTTP)
+	gql.Options("/graphql", api.ServeHTTP)
+
+	opts := graphiql.Options{Endpoint: "/graphql", DefaultQuery: DefaultQuery}
+	if g.sandbox != nil {
+		opts.Headers = map[string]string{auth.UserIDHeader: g.sandbox.UserID(sandbox.DemoUser)}
+	}
+	ui := graphiql.Handler("/graphiql", opts)
+	r.Get("/", ui.ServeHTTP)
+	r.Get("/graphiql/*", ui.ServeHTTP)
+	return r
+}
+
+func (g *Gateway) graphQL() http.Handler {
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.SetErrorPresenter(graph.PresentError)
+	srv.SetRecoverFunc(graph.Recover(g.log))
+	return srv
+}
+
+// withLoaders gives each GraphQL request its own loaders, and reports their calls to the log.
+func (g *Gateway) withLoaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := loader.New(g.client, g.cfg.Loader)
+		if st, ok := r.Context().Value(statsKey{}).(*requestStats); ok {
+			st.loaders = l
+		}
+		next.ServeHTTP(w, r.WithContext(loader.With(r.Context(), l)))
+	})
+}
+
+type statsKey struct{}
+
+type requestStats struct{ loaders *loader.Loaders }
+
+// logRequests writes one structured line per request: never headers, bodies or tokens.
+func (g *Gateway) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		st := &requestStats{}
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r.WithContext(context.WithValue(r.Context(), statsKey{}, st)))
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", ww.Status(), "bytes", ww.BytesWritten(),
+			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", middleware.GetReqID(r.Context())}
+		if st.loaders != nil {
+			attrs = append(attrs, "upstream_calls", st.loaders.Calls())
+		}
+		g.log.Info("request", attrs...)
+	})
+}
+
+// ready reports whether a token can be had and WeDa answers.
+func (g *Gateway) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	if _, err := g.client.ListDeployedFlows(ctx, upstream.FlowTypeApproval); err != nil {
+		var ue *upstream.Error
+		body := map[string]string{"status": "unavailable", "error": err.Error()}
+		if errors.As(err, &ue) {
+			body["kind"] = ue.Kind.String()
+		}
+		writeJSON(w, http.StatusServiceUnavailable, body)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Serve answers on ln until ctx ends, then lets in-flight requests finish within the shutdown
+// timeout.
+func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: g.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(g.log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	g.log.Info("shutting down", "grace", g.cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if cerr := g.Close(sctx); err == nil {
+		err = cerr
+	}
+	return err
+}
