@@ -10,13 +10,10 @@ package loader
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/vikstrous/dataloadgen"
 
 	"github.com/wedagraph/gateway/upstream"
 )
@@ -25,7 +22,7 @@ import (
 type Config struct {
 	MaxConcurrent int           // upstream calls in flight at once; default 64
 	MaxCalls      int           // upstream calls in all; default 200
-	BatchWait     time.Duration // how long user lookups gather before one batched call; default 5ms
+	BatchWait     time.Duration // quiet period before a batch of user lookups goes; default 2ms
 }
 
 // CallLimitError is returned once a request has made its allowed number of upstream calls.
@@ -45,7 +42,11 @@ type Loaders struct {
 	mu   sync.Mutex
 	memo map[string]*entry
 
-	users *dataloadgen.Loader[string, *upstream.User]
+	users *userBatcher
+
+	// inflight and lastDone tell the user batcher whether more lookups may still come.
+	inflight atomic.Int64
+	lastDone atomic.Int64 // unix nanoseconds
 }
 
 type entry struct {
@@ -63,12 +64,11 @@ func New(client *upstream.Client, cfg Config) *Loaders {
 		cfg.MaxCalls = 200
 	}
 	if cfg.BatchWait <= 0 {
-		cfg.BatchWait = 5 * time.Millisecond
+		cfg.BatchWait = 2 * time.Millisecond
 	}
 	l := &Loaders{client: client, sem: make(chan struct{}, cfg.MaxConcurrent), max: int64(cfg.MaxCalls),
 		memo: map[string]*entry{}}
-	l.users = dataloadgen.NewMappedLoader(l.fetchUsers,
-		dataloadgen.WithWait(cfg.BatchWait), dataloadgen.WithBatchCapacity(upstream.MaxUsersPerBatch))
+	l.users = newUserBatcher(l, cfg.BatchWait)
 	return l
 }
 
@@ -97,6 +97,11 @@ func (l *Loaders) Client() *upstream.Client { return l.client }
 
 // Do runs fn as one upstream call under the request's cap and ceiling. Writes use it directly.
 func (l *Loaders) Do(ctx context.Context, fn func(context.Context) error) error {
+	l.inflight.Add(1)
+	defer func() {
+		l.lastDone.Store(time.Now().UnixNano())
+		l.inflight.Add(-1)
+	}()
 	select {
 	case l.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -107,6 +112,12 @@ func (l *Loaders) Do(ctx context.Context, fn func(context.Context) error) error 
 		return &CallLimitError{Max: int(l.max)}
 	}
 	return fn(ctx)
+}
+
+// idleFor reports whether no upstream call is in flight and none finished within d: the
+// resolvers have had time to ask for every user the answers so far name.
+func (l *Loaders) idleFor(d time.Duration) bool {
+	return l.inflight.Load() == 0 && time.Since(time.Unix(0, l.lastDone.Load())) >= d
 }
 
 // memo makes the call named by key at most once per request; concurrent askers wait for it.
@@ -147,60 +158,42 @@ func (l *Loaders) Forget() {
 	l.mu.Lock()
 	l.memo = map[string]*entry{}
 	l.mu.Unlock()
-	l.users.ClearAll()
+	l.users.forget()
 }
 
 // --- users ---
-
-func (l *Loaders) fetchUsers(ctx context.Context, ids []string) (map[string]*upstream.User, error) {
-	out := make(map[string]*upstream.User, len(ids))
-	err := l.Do(ctx, func(ctx context.Context) error {
-		uids := make([]upstream.ID, len(ids))
-		for i, id := range ids {
-			uids[i] = upstream.ID(id)
-		}
-		users, err := l.client.GetUsersByIDs(ctx, uids)
-		for i := range users {
-			out[string(users[i].ID)] = &users[i]
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
 
 // User returns a user by id, batched with every other lookup of the request; nil when unknown.
 func (l *Loaders) User(ctx context.Context, id string) (*upstream.User, error) {
 	if id == "" {
 		return nil, nil
 	}
-	u, err := l.users.Load(ctx, id)
-	if errors.Is(err, dataloadgen.ErrNotFound) { // absent from the answer: no such user
-		return nil, nil
-	}
-	return u, err
+	return l.users.load(ctx, id)
 }
 
 // Users returns the users with the given ids that exist, in order, in one batch.
 func (l *Loaders) Users(ctx context.Context, ids []string) ([]*upstream.User, error) {
-	thunks := make([]func() (*upstream.User, error), 0, len(ids))
-	for _, id := range ids {
-		if id != "" {
-			thunks = append(thunks, l.users.LoadThunk(ctx, id))
-		}
+	type answer struct {
+		u   *upstream.User
+		err error
 	}
-	out := make([]*upstream.User, 0, len(thunks))
-	for _, th := range thunks {
-		u, err := th()
-		if errors.Is(err, dataloadgen.ErrNotFound) {
-			continue
+	answers := make([]chan answer, len(ids))
+	for i, id := range ids {
+		answers[i] = make(chan answer, 1)
+		go func() {
+			u, err := l.User(ctx, id)
+			answers[i] <- answer{u, err}
+		}()
+	}
+	out := make([]*upstream.User, 0, len(ids))
+	for _, ch := range answers {
+		a := <-ch
+		if a.err != nil {
+			return nil, a.err
 		}
-		if err != nil {
-			return nil, err
+		if a.u != nil {
+			out = append(out, a.u)
 		}
-		out = append(out, u)
 	}
 	return out, nil
 }

@@ -1,0 +1,151 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wedagraph/gateway/gateway"
+	"github.com/wedagraph/gateway/upstream/sandbox"
+)
+
+func get(t *testing.T, url string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+// TestEmbeddedSandboxMode is `go run .` on a fresh clone: no WEDA_* set, so the gateway starts its
+// own sandbox, trusts the development header, and GraphiQL opens with the demo user filled in.
+func TestEmbeddedSandboxMode(t *testing.T) {
+	cfg, err := gateway.ConfigFromEnv(func(string) string { return "" })
+	require.NoError(t, err)
+	gw, err := gateway.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	srv := httptest.NewServer(gw.Handler())
+	defer srv.Close()
+	defer func() { require.NoError(t, gw.Close(context.Background())) }()
+	require.NotNil(t, gw.Sandbox())
+	demo := gw.Sandbox().UserID(sandbox.DemoUser)
+
+	status, page, hdr := get(t, srv.URL+"/")
+	assert.Equal(t, 200, status)
+	assert.Contains(t, hdr.Get("Content-Type"), "text/html")
+	assert.Contains(t, page, `/graphiql/graphiql.min.js`)
+	assert.Contains(t, page, demo, "the demo user's header is filled in")
+	assert.NotContains(t, page, "cdn", "no asset comes from a CDN")
+	for _, asset := range []string{"graphiql.min.js", "graphiql.min.css", "react.production.min.js", "react-dom.production.min.js"} {
+		status, body, _ := get(t, srv.URL+"/graphiql/"+asset)
+		assert.Equal(t, 200, status, asset)
+		assert.Greater(t, len(body), 1000, asset)
+	}
+	status, _, _ = get(t, srv.URL+"/nope")
+	assert.Equal(t, 404, status)
+
+	status, body, _ := get(t, srv.URL+"/healthz")
+	assert.Equal(t, 200, status)
+	assert.JSONEq(t, `{"status":"ok"}`, body)
+	status, body, _ = get(t, srv.URL+"/readyz")
+	assert.Equal(t, 200, status, body)
+
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/graphql?query="+strings.ReplaceAll("{ viewer { user { name } } }", " ", "%20"), nil)
+	req.Header.Set("X-Weda-User-Id", demo)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out struct {
+		Data struct {
+			Viewer struct{ User struct{ Name string } }
+		}
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	assert.Equal(t, sandbox.DemoUser, out.Data.Viewer.User.Name, "GET /graphql works too")
+}
+
+func TestDevHeaderIgnoredOutsideTheSandboxWithoutOptIn(t *testing.T) {
+	h := newHarness(t, func(c *gateway.Config) { c.AllowDevHeaders = false })
+	res := h.query(h.me, `{ viewer { id } }`, nil)
+	require.NotEmpty(t, res.Errors)
+	assert.Equal(t, "UNAUTHENTICATED", res.Errors[0].Extensions["code"])
+}
+
+func TestReadyzReportsAnUnreachableUpstream(t *testing.T) {
+	env := map[string]string{"WEDA_BASE_URL": "http://127.0.0.1:1", "WEDA_API_KEY": "k", "WEDA_TIMEOUT": "200ms"}
+	cfg, err := gateway.ConfigFromEnv(func(k string) string { return env[k] })
+	require.NoError(t, err)
+	gw, err := gateway.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	srv := httptest.NewServer(gw.Handler())
+	defer srv.Close()
+	status, body, _ := get(t, srv.URL+"/readyz")
+	assert.Equal(t, 503, status)
+	assert.Contains(t, body, `"kind":"unavailable"`)
+	assert.NotContains(t, body, `"k"`)
+	status, _, _ = get(t, srv.URL+"/healthz")
+	assert.Equal(t, 200, status, "alive even when WeDa is not")
+}
+
+func TestConfigErrorsNameTheVariable(t *testing.T) {
+	for name, value := range map[string]string{"PORT": "http", "MAX_UPSTREAM_CALLS": "0", "USER_BATCH_WAIT": "soon",
+		"ALLOW_DEV_USER_HEADER": "maybe", "WEDA_ENV_TYPE": "test", "SANDBOX_SEED": "-1"} {
+		_, err := gateway.ConfigFromEnv(func(k string) string {
+			if k == name {
+				return value
+			}
+			return ""
+		})
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), name)
+	}
+}
+
+func TestGracefulShutdownLetsInFlightRequestsFinish(t *testing.T) {
+	cfg, err := gateway.ConfigFromEnv(func(string) string { return "" })
+	require.NoError(t, err)
+	cfg.ShutdownTimeout = 5 * time.Second
+	gw, err := gateway.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	gw.Sandbox().SetLatency("ListDeployedFlows", 300*time.Millisecond, 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- gw.Serve(ctx, ln) }()
+
+	result := make(chan string, 1)
+	go func() {
+		resp, err := http.Post("http://"+ln.Addr().String()+"/graphql", "application/json", strings.NewReader(`{"query":"{ flows { name } }"}`))
+		if err != nil {
+			result <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		result <- string(b)
+	}()
+	time.Sleep(100 * time.Millisecond) // the request is in flight
+	stop()
+	select {
+	case body := <-result:
+		assert.Contains(t, body, `"flows":[`, "the in-flight request finished")
+	case <-time.After(5 * time.Second):
+		t.Fatal("the in-flight request did not finish")
+	}
+	require.NoError(t, <-served)
+	_, err = http.Get("http://" + ln.Addr().String() + "/healthz")
+	assert.Error(t, err, "no longer listening")
+}
