@@ -22,6 +22,8 @@ type Config struct {
 	Loader          loader.Config     // MAX_CONCURRENT_UPSTREAM, MAX_UPSTREAM_CALLS, USER_BATCH_WAIT
 	ShutdownTimeout time.Duration     // SHUTDOWN_TIMEOUT, default 15s
 	SandboxSeed     uint64            // SANDBOX_SEED, default 1
+	IdempotencyTTL  time.Duration     // IDEMPOTENCY_TTL: how long a keyed write's result is kept, default 24h
+	IdempotencyKeys int               // IDEMPOTENCY_MAX_KEYS: how many results are kept, default 100000
 
 	// UpstreamTransport, when set, carries every upstream request (tests count calls with it).
 	UpstreamTransport http.RoundTripper
@@ -33,7 +35,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	cfg := Config{Port: 8080, Upstream: up, ShutdownTimeout: 15 * time.Second, SandboxSeed: 1}
+	cfg := Config{Port: 8080, Upstream: up, ShutdownTimeout: 15 * time.Second, SandboxSeed: 1,
+		IdempotencyTTL: 24 * time.Hour, IdempotencyKeys: 100_000}
 	var errs []string
 	intVar := func(name string, dst *int, lo, hi int) {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -60,6 +63,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	intVar("MAX_UPSTREAM_CALLS", &cfg.Loader.MaxCalls, 1, 10000)
 	durVar("USER_BATCH_WAIT", &cfg.Loader.BatchWait)
 	durVar("SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout)
+	durVar("IDEMPOTENCY_TTL", &cfg.IdempotencyTTL)
+	intVar("IDEMPOTENCY_MAX_KEYS", &cfg.IdempotencyKeys, 1, 10_000_000)
 	if v := strings.TrimSpace(getenv("ALLOW_DEV_USER_HEADER")); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/wedagraph/gateway/graph"
 	"github.com/wedagraph/gateway/graph/loader"
 	"github.com/wedagraph/gateway/graphiql"
+	"github.com/wedagraph/gateway/idempotency"
 	"github.com/wedagraph/gateway/upstream"
 	"github.com/wedagraph/gateway/upstream/sandbox"
 )
@@ -123,7 +124,7 @@ func (g *Gateway) routes(devHeaders bool) http.Handler {
 	})
 	r.Get("/readyz", g.ready)
 
-	gql := r.With(g.withLoaders)
+	gql := r.With(g.withLoaders, withIdempotencyKey)
 	if devHeaders {
 		gql = gql.With(auth.DevHeaders)
 	}
@@ -143,7 +144,8 @@ func (g *Gateway) routes(devHeaders bool) http.Handler {
 }
 
 func (g *Gateway) graphQL() http.Handler {
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}))
+	resolver := &graph.Resolver{Idempotency: idempotency.NewMemory(g.cfg.IdempotencyTTL, g.cfg.IdempotencyKeys)}
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -163,6 +165,16 @@ func (g *Gateway) withLoaders(next http.Handler) http.Handler {
 			st.loaders = l
 		}
 		next.ServeHTTP(w, r.WithContext(loader.With(r.Context(), l)))
+	})
+}
+
+// withIdempotencyKey hands the Idempotency-Key header to the mutations.
+func withIdempotencyKey(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if key := r.Header.Get("Idempotency-Key"); key != "" {
+			r = r.WithContext(idempotency.WithHeaderKey(r.Context(), key))
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -71,6 +71,12 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		if ue.Kind == upstream.KindAuth {
 			gerr.Message = fmt.Sprintf("the gateway could not authenticate to WeDa (%s) [request %s]", ue.Code, ue.RequestID)
 		}
+		if ue.OutcomeUnknown {
+			gerr.Extensions["outcomeUnknown"] = true
+			gerr.Message = fmt.Sprintf("WeDa %s did not answer in time after the request was sent, so the action may have "+
+				"happened [request %s]. Retry with the same idempotency key (the Idempotency-Key header or the input's "+
+				"clientMutationId): the gateway then checks whether it happened before acting again.", ue.Endpoint, ue.RequestID)
+		}
 	case errors.As(err, &limit):
 		gerr.Extensions["code"] = CodeUpstreamCallLimit
 	case errors.Is(err, context.DeadlineExceeded):

@@ -28,11 +28,17 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	CompleteTaskPayload() CompleteTaskPayloadResolver
 	Flow() FlowResolver
 	FlowInstance() FlowInstanceResolver
+	InstancePayload() InstancePayloadResolver
+	MarkMessagesPayload() MarkMessagesPayloadResolver
 	Message() MessageResolver
+	Mutation() MutationResolver
+	NextApproverChoice() NextApproverChoiceResolver
 	Operation() OperationResolver
 	Query() QueryResolver
+	StartFlowPayload() StartFlowPayloadResolver
 	Task() TaskResolver
 	Viewer() ViewerResolver
 	WorkItem() WorkItemResolver
@@ -86,6 +92,14 @@ type ComplexityRoot struct {
 		Visited    func(childComplexity int) int
 	}
 
+	CompleteTaskPayload struct {
+		ClientMutationID      func(childComplexity int) int
+		Instance              func(childComplexity int) int
+		NextApproverChoices   func(childComplexity int) int
+		NextApproversRequired func(childComplexity int) int
+		Task                  func(childComplexity int) int
+	}
+
 	Flow struct {
 		Description          func(childComplexity int) int
 		FlowCode             func(childComplexity int) int
@@ -136,6 +150,17 @@ type ComplexityRoot struct {
 		Name func(childComplexity int) int
 	}
 
+	InstancePayload struct {
+		ClientMutationID func(childComplexity int) int
+		Instance         func(childComplexity int) int
+	}
+
+	MarkMessagesPayload struct {
+		ClientMutationID func(childComplexity int) int
+		MessageCounts    func(childComplexity int) int
+		Messages         func(childComplexity int) int
+	}
+
 	Message struct {
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
@@ -167,6 +192,24 @@ type ComplexityRoot struct {
 	MessageEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Mutation struct {
+		AddCounterSigners   func(childComplexity int, input model.AddCounterSignersInput) int
+		CompleteTask        func(childComplexity int, input model.CompleteTaskInput) int
+		MarkMessages        func(childComplexity int, input model.MarkMessagesInput) int
+		PressInstance       func(childComplexity int, input model.PressInstanceInput) int
+		RevokeTask          func(childComplexity int, input model.RevokeTaskInput) int
+		RollBackTask        func(childComplexity int, input model.RollBackTaskInput) int
+		StartFlow           func(childComplexity int, input model.StartFlowInput) int
+		StopFlow            func(childComplexity int, input model.StopFlowInput) int
+		SubmitNextApprovers func(childComplexity int, input model.SubmitNextApproversInput) int
+	}
+
+	NextApproverChoice struct {
+		Assignee      func(childComplexity int) int
+		AssigneeName  func(childComplexity int) int
+		PendingTaskID func(childComplexity int) int
 	}
 
 	Operation struct {
@@ -249,6 +292,12 @@ type ComplexityRoot struct {
 		NodeID      func(childComplexity int) int
 		NodeName    func(childComplexity int) int
 		TaskID      func(childComplexity int) int
+	}
+
+	StartFlowPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Instance         func(childComplexity int) int
+		StarterTask      func(childComplexity int) int
 	}
 
 	Task struct {
@@ -372,6 +421,10 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type CompleteTaskPayloadResolver interface {
+	Task(ctx context.Context, obj *model.CompleteTaskPayload) (*model.Task, error)
+	Instance(ctx context.Context, obj *model.CompleteTaskPayload) (*model.FlowInstance, error)
+}
 type FlowResolver interface {
 	Instances(ctx context.Context, obj *model.Flow, filter *model.InstanceFilter, order *model.InstanceOrder, first *int, after *string) (*model.FlowInstanceConnection, error)
 }
@@ -386,8 +439,29 @@ type FlowInstanceResolver interface {
 	Canvas(ctx context.Context, obj *model.FlowInstance) (*model.Canvas, error)
 	RollbackTargets(ctx context.Context, obj *model.FlowInstance) ([]*model.RollbackTarget, error)
 }
+type InstancePayloadResolver interface {
+	Instance(ctx context.Context, obj *model.InstancePayload) (*model.FlowInstance, error)
+}
+type MarkMessagesPayloadResolver interface {
+	Messages(ctx context.Context, obj *model.MarkMessagesPayload) ([]*model.Message, error)
+	MessageCounts(ctx context.Context, obj *model.MarkMessagesPayload) ([]*model.MessageCount, error)
+}
 type MessageResolver interface {
 	Task(ctx context.Context, obj *model.Message) (*model.Task, error)
+}
+type MutationResolver interface {
+	StartFlow(ctx context.Context, input model.StartFlowInput) (*model.StartFlowPayload, error)
+	CompleteTask(ctx context.Context, input model.CompleteTaskInput) (*model.CompleteTaskPayload, error)
+	StopFlow(ctx context.Context, input model.StopFlowInput) (*model.InstancePayload, error)
+	SubmitNextApprovers(ctx context.Context, input model.SubmitNextApproversInput) (*model.InstancePayload, error)
+	PressInstance(ctx context.Context, input model.PressInstanceInput) (*model.InstancePayload, error)
+	RevokeTask(ctx context.Context, input model.RevokeTaskInput) (*model.InstancePayload, error)
+	AddCounterSigners(ctx context.Context, input model.AddCounterSignersInput) (*model.InstancePayload, error)
+	RollBackTask(ctx context.Context, input model.RollBackTaskInput) (*model.InstancePayload, error)
+	MarkMessages(ctx context.Context, input model.MarkMessagesInput) (*model.MarkMessagesPayload, error)
+}
+type NextApproverChoiceResolver interface {
+	Assignee(ctx context.Context, obj *model.NextApproverChoice) (*model.User, error)
 }
 type OperationResolver interface {
 	Operator(ctx context.Context, obj *model.Operation) (*model.User, error)
@@ -406,6 +480,10 @@ type QueryResolver interface {
 	Instances(ctx context.Context, filter *model.InstanceFilter, order *model.InstanceOrder, first *int, after *string) (*model.FlowInstanceConnection, error)
 	Instance(ctx context.Context, id string) (*model.FlowInstance, error)
 	Task(ctx context.Context, id string) (*model.Task, error)
+}
+type StartFlowPayloadResolver interface {
+	Instance(ctx context.Context, obj *model.StartFlowPayload) (*model.FlowInstance, error)
+	StarterTask(ctx context.Context, obj *model.StartFlowPayload) (*model.Task, error)
 }
 type TaskResolver interface {
 	Instance(ctx context.Context, obj *model.Task) (*model.FlowInstance, error)
@@ -628,6 +706,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CanvasNode.Visited(childComplexity), true
+
+	case "CompleteTaskPayload.clientMutationId":
+		if e.ComplexityRoot.CompleteTaskPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompleteTaskPayload.ClientMutationID(childComplexity), true
+	case "CompleteTaskPayload.instance":
+		if e.ComplexityRoot.CompleteTaskPayload.Instance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompleteTaskPayload.Instance(childComplexity), true
+	case "CompleteTaskPayload.nextApproverChoices":
+		if e.ComplexityRoot.CompleteTaskPayload.NextApproverChoices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompleteTaskPayload.NextApproverChoices(childComplexity), true
+	case "CompleteTaskPayload.nextApproversRequired":
+		if e.ComplexityRoot.CompleteTaskPayload.NextApproversRequired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompleteTaskPayload.NextApproversRequired(childComplexity), true
+	case "CompleteTaskPayload.task":
+		if e.ComplexityRoot.CompleteTaskPayload.Task == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompleteTaskPayload.Task(childComplexity), true
 
 	case "Flow.description":
 		if e.ComplexityRoot.Flow.Description == nil {
@@ -859,6 +968,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FlowNode.Name(childComplexity), true
 
+	case "InstancePayload.clientMutationId":
+		if e.ComplexityRoot.InstancePayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InstancePayload.ClientMutationID(childComplexity), true
+	case "InstancePayload.instance":
+		if e.ComplexityRoot.InstancePayload.Instance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InstancePayload.Instance(childComplexity), true
+
+	case "MarkMessagesPayload.clientMutationId":
+		if e.ComplexityRoot.MarkMessagesPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarkMessagesPayload.ClientMutationID(childComplexity), true
+	case "MarkMessagesPayload.messageCounts":
+		if e.ComplexityRoot.MarkMessagesPayload.MessageCounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarkMessagesPayload.MessageCounts(childComplexity), true
+	case "MarkMessagesPayload.messages":
+		if e.ComplexityRoot.MarkMessagesPayload.Messages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarkMessagesPayload.Messages(childComplexity), true
+
 	case "Message.createdAt":
 		if e.ComplexityRoot.Message.CreatedAt == nil {
 			break
@@ -988,6 +1129,125 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MessageEdge.Node(childComplexity), true
+
+	case "Mutation.addCounterSigners":
+		if e.ComplexityRoot.Mutation.AddCounterSigners == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addCounterSigners_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddCounterSigners(childComplexity, args["input"].(model.AddCounterSignersInput)), true
+	case "Mutation.completeTask":
+		if e.ComplexityRoot.Mutation.CompleteTask == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_completeTask_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CompleteTask(childComplexity, args["input"].(model.CompleteTaskInput)), true
+	case "Mutation.markMessages":
+		if e.ComplexityRoot.Mutation.MarkMessages == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markMessages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkMessages(childComplexity, args["input"].(model.MarkMessagesInput)), true
+	case "Mutation.pressInstance":
+		if e.ComplexityRoot.Mutation.PressInstance == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_pressInstance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PressInstance(childComplexity, args["input"].(model.PressInstanceInput)), true
+	case "Mutation.revokeTask":
+		if e.ComplexityRoot.Mutation.RevokeTask == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeTask_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeTask(childComplexity, args["input"].(model.RevokeTaskInput)), true
+	case "Mutation.rollBackTask":
+		if e.ComplexityRoot.Mutation.RollBackTask == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rollBackTask_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RollBackTask(childComplexity, args["input"].(model.RollBackTaskInput)), true
+	case "Mutation.startFlow":
+		if e.ComplexityRoot.Mutation.StartFlow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startFlow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartFlow(childComplexity, args["input"].(model.StartFlowInput)), true
+	case "Mutation.stopFlow":
+		if e.ComplexityRoot.Mutation.StopFlow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_stopFlow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StopFlow(childComplexity, args["input"].(model.StopFlowInput)), true
+	case "Mutation.submitNextApprovers":
+		if e.ComplexityRoot.Mutation.SubmitNextApprovers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitNextApprovers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitNextApprovers(childComplexity, args["input"].(model.SubmitNextApproversInput)), true
+
+	case "NextApproverChoice.assignee":
+		if e.ComplexityRoot.NextApproverChoice.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NextApproverChoice.Assignee(childComplexity), true
+	case "NextApproverChoice.assigneeName":
+		if e.ComplexityRoot.NextApproverChoice.AssigneeName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NextApproverChoice.AssigneeName(childComplexity), true
+	case "NextApproverChoice.pendingTaskId":
+		if e.ComplexityRoot.NextApproverChoice.PendingTaskID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NextApproverChoice.PendingTaskID(childComplexity), true
 
 	case "Operation.action":
 		if e.ComplexityRoot.Operation.Action == nil {
@@ -1346,6 +1606,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RollbackTarget.TaskID(childComplexity), true
+
+	case "StartFlowPayload.clientMutationId":
+		if e.ComplexityRoot.StartFlowPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StartFlowPayload.ClientMutationID(childComplexity), true
+	case "StartFlowPayload.instance":
+		if e.ComplexityRoot.StartFlowPayload.Instance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StartFlowPayload.Instance(childComplexity), true
+	case "StartFlowPayload.starterTask":
+		if e.ComplexityRoot.StartFlowPayload.StarterTask == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StartFlowPayload.StarterTask(childComplexity), true
 
 	case "Task.approvalPage":
 		if e.ComplexityRoot.Task.ApprovalPage == nil {
@@ -1890,8 +2169,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddCounterSignersInput", ec.unmarshalInputAddCounterSignersInput),
+			graphql.NewInputUnmarshaler("CompleteTaskInput", ec.unmarshalInputCompleteTaskInput),
 			graphql.NewInputUnmarshaler("InstanceFilter", ec.unmarshalInputInstanceFilter),
 			graphql.NewInputUnmarshaler("InstanceOrder", ec.unmarshalInputInstanceOrder),
+			graphql.NewInputUnmarshaler("MarkMessagesInput", ec.unmarshalInputMarkMessagesInput),
+			graphql.NewInputUnmarshaler("PageParameterInput", ec.unmarshalInputPageParameterInput),
+			graphql.NewInputUnmarshaler("PressInstanceInput", ec.unmarshalInputPressInstanceInput),
+			graphql.NewInputUnmarshaler("RevokeTaskInput", ec.unmarshalInputRevokeTaskInput),
+			graphql.NewInputUnmarshaler("RollBackTaskInput", ec.unmarshalInputRollBackTaskInput),
+			graphql.NewInputUnmarshaler("StartFlowInput", ec.unmarshalInputStartFlowInput),
+			graphql.NewInputUnmarshaler("StopFlowInput", ec.unmarshalInputStopFlowInput),
+			graphql.NewInputUnmarshaler("SubmitNextApproversInput", ec.unmarshalInputSubmitNextApproversInput),
 			graphql.NewInputUnmarshaler("UserFilter", ec.unmarshalInputUserFilter),
 		)
 	}
@@ -1927,6 +2216,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -2848,6 +3152,220 @@ type MessageCount {
   "Read messages (FinishCount)."
   read: Int!
 }
+
+"""
+The writes. Each acts as the viewer (never a user named in the input), takes one input object and
+returns a payload whose objects are read fresh after the write, so a client refreshes its screen
+from the same response.
+
+Idempotency: send an ` + "`" + `Idempotency-Key` + "`" + ` header or an input's ` + "`" + `clientMutationId` + "`" + `. A repeat of a
+mutation with the same key from the same viewer returns the first result with no second write; a
+concurrent repeat waits for the first. When WeDa did not answer a sent write in time, the error
+(UPSTREAM_TIMEOUT, extensions.outcomeUnknown) says so, and a retry with the same key first checks
+whether the action happened before acting again.
+"""
+type Mutation {
+  "Starts an instance of a flow (发起流程, StartFlow). A processKey alone is enough: the gateway finds the current flowCode and version."
+  startFlow("What to start." input: StartFlowInput!): StartFlowPayload
+  "Submits, approves, rejects or transfers a task (完成审批任务, CompleteTask)."
+  completeTask("The task and what to do with it." input: CompleteTaskInput!): CompleteTaskPayload
+  "Stops an instance (终止流程, StopFlow); the starter or an administrator may."
+  stopFlow("The instance to stop." input: StopFlowInput!): InstancePayload
+  "Names the next approvers when completeTask said they must be chosen (提交流程审批任务列表, SubmitFlowTaskList)."
+  submitNextApprovers("The chosen pending tasks." input: SubmitNextApproversInput!): InstancePayload
+  "Urges an instance's current approvers (催办, PressTask); three times a task a day at most."
+  pressInstance("The instance to urge." input: PressInstanceInput!): InstancePayload
+  "Withdraws a task, as its approver or as the instance's starter (撤销, Revoke)."
+  revokeTask("The task and the viewer's role." input: RevokeTaskInput!): InstancePayload
+  "Adds counter-signers to the viewer's current node (加签, AddCounterSignAssignee)."
+  addCounterSigners("The task and who to add." input: AddCounterSignersInput!): InstancePayload
+  "Sends a task back to an earlier node from the instance's rollbackTargets (回退, RollBack)."
+  rollBackTask("The task and where to send it." input: RollBackTaskInput!): InstancePayload
+  "Marks the viewer's messages read or unread (更新消息状态, UpdateWorkflowMessageStatus)."
+  markMessages("The messages and their new status." input: MarkMessagesInput!): MarkMessagesPayload
+}
+
+"What to start."
+input StartFlowInput {
+  "The flow's stable id."
+  processKey: String!
+  "A specific saved version's code; with flowVersion. When both are absent, the latest deployed one."
+  flowCode: ID
+  "The version that goes with flowCode, e.g. 8.0."
+  flowVersion: String
+  "The start node's parameters, by variable name."
+  startParameters: JSON
+  "An idempotency key: a repeat with the same key returns the first result."
+  clientMutationId: String
+}
+
+"A started instance."
+type StartFlowPayload {
+  "The idempotency key sent, if any."
+  clientMutationId: String
+  "The new instance, read after the start."
+  instance: FlowInstance
+  "The starter's own task (the submit at the approval start node), if WeDa made one."
+  starterTask: Task
+}
+
+"What a completeTask does."
+enum TaskAction {
+  "Submit (提交, 1): at the approval start node."
+  SUBMIT
+  "Approve, or handle at a handle node (同意, 2)."
+  APPROVE
+  "Reject (拒绝, 3): ends the instance as REJECTED."
+  REJECT
+  "Transfer to another user (转办, 4): needs transferTo."
+  TRANSFER
+}
+
+"A page output variable sent with completeTask (PageParams)."
+input PageParameterInput {
+  "The variable key, an approval page output's variableKey."
+  key: String!
+  "The variable's type."
+  type: String! = "object"
+  "The value."
+  value: JSON!
+}
+
+"The task and what to do with it."
+input CompleteTaskInput {
+  "The task to complete."
+  taskId: ID!
+  "What to do."
+  action: TaskAction!
+  "The comment (审批意见), at most 2000 characters."
+  comment: String
+  "Page output variables."
+  pageParameters: [PageParameterInput!]
+  "Users to copy (抄送)."
+  ccUserIds: [ID!]
+  "Whom to transfer the task to; required with TRANSFER and only with it."
+  transferTo: ID
+  "An idempotency key: a repeat with the same key returns the first result."
+  clientMutationId: String
+}
+
+"A person the next node's approver may be, waiting to be chosen."
+type NextApproverChoice {
+  "The candidate."
+  assignee: User
+  "The candidate's name, as WeDa gave it."
+  assigneeName: String
+  "The pending task to pass to submitNextApprovers to choose this candidate."
+  pendingTaskId: ID!
+}
+
+"A completed task."
+type CompleteTaskPayload {
+  "The idempotency key sent, if any."
+  clientMutationId: String
+  "The task, read after the write."
+  task: Task
+  "The task's instance, read after the write."
+  instance: FlowInstance
+  "Whether the next node's approvers must now be chosen with submitNextApprovers."
+  nextApproversRequired: Boolean!
+  "The candidates to choose from, when nextApproversRequired."
+  nextApproverChoices: [NextApproverChoice!]!
+}
+
+"An instance after a write."
+type InstancePayload {
+  "The idempotency key sent, if any."
+  clientMutationId: String
+  "The instance, read after the write."
+  instance: FlowInstance
+}
+
+"The instance to stop."
+input StopFlowInput {
+  "The instance."
+  instanceId: ID!
+  "Why (终止理由)."
+  reason: String
+  "An idempotency key: a repeat with the same key returns the first result."
+  clientMutationId: String
+}
+
+"The chosen pending tasks."
+input SubmitNextApproversInput {
+  "Pending task ids from completeTask's nextApproverChoices."
+  pendingTaskIds: [ID!]!
+  "An idempotency key: a repeat with the same key returns the first result."
+  clientMutationId: String
+}
+
+"The instance to urge."
+input PressInstanceInput {
+  "The instance."
+  instanceId: ID!
+  "An idempotency key: a repeat with the same key returns the first result."
+  clientMutationId: String
+}
+
+"Who revokes."
+enum RevokerRole {
+  "The approver takes back their approval (审批人撤销, 1); the next node must not have acted."
+  APPROVER
+  "The starter withdraws the instance (发起人撤销, 2)."
+  STARTER
+}
+
+"The task and the viewer's role."
+input RevokeTaskInput {
+  "As APPROVER, the viewer's approved task; as STARTER, any task of the instance (e.g. the starter's own)."
+  taskId: ID!
+  "The viewer's role."
+  as: RevokerRole!
+  "An idempotency key: a repeat with the same key returns the first result."
+  clientMutationId: String
+}
+
+"The task and who to add."
+input AddCounterSignersInput {
+  "The viewer's open task."
+  taskId: ID!
+  "The users to add."
+  userIds: [ID!]!
+  "An idempotency key: a repeat with the same key returns the first result."
+  clientMutationId: String
+}
+
+"The task and where to send it."
+input RollBackTaskInput {
+  "The viewer's open task."
+  taskId: ID!
+  "The target node, from the instance's rollbackTargets."
+  targetNodeId: String!
+  "The target's task id from rollbackTargets; found by node when absent."
+  targetTaskId: ID
+  "An idempotency key: a repeat with the same key returns the first result."
+  clientMutationId: String
+}
+
+"The messages and their new status."
+input MarkMessagesInput {
+  "The viewer's message ids, at most 200."
+  messageIds: [ID!]!
+  "The new status."
+  status: ReadStatus!
+  "An idempotency key: a repeat with the same key returns the first result."
+  clientMutationId: String
+}
+
+"Messages after a status change."
+type MarkMessagesPayload {
+  "The idempotency key sent, if any."
+  clientMutationId: String
+  "The messages, read after the write (those among the viewer's newest 1000)."
+  messages: [Message!]
+  "The viewer's message counts, read after the write."
+  messageCounts: [MessageCount!]
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2942,6 +3460,22 @@ func (ec *executionContext) childFields_CanvasNode(ctx context.Context, field gr
 		return ec.fieldContext_CanvasNode_processors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CanvasNode", field.Name)
+}
+
+func (ec *executionContext) childFields_CompleteTaskPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_CompleteTaskPayload_clientMutationId(ctx, field)
+	case "task":
+		return ec.fieldContext_CompleteTaskPayload_task(ctx, field)
+	case "instance":
+		return ec.fieldContext_CompleteTaskPayload_instance(ctx, field)
+	case "nextApproversRequired":
+		return ec.fieldContext_CompleteTaskPayload_nextApproversRequired(ctx, field)
+	case "nextApproverChoices":
+		return ec.fieldContext_CompleteTaskPayload_nextApproverChoices(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompleteTaskPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Flow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3044,6 +3578,28 @@ func (ec *executionContext) childFields_FlowNode(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type FlowNode", field.Name)
 }
 
+func (ec *executionContext) childFields_InstancePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_InstancePayload_clientMutationId(ctx, field)
+	case "instance":
+		return ec.fieldContext_InstancePayload_instance(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InstancePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_MarkMessagesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_MarkMessagesPayload_clientMutationId(ctx, field)
+	case "messages":
+		return ec.fieldContext_MarkMessagesPayload_messages(ctx, field)
+	case "messageCounts":
+		return ec.fieldContext_MarkMessagesPayload_messageCounts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MarkMessagesPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Message(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3108,6 +3664,18 @@ func (ec *executionContext) childFields_MessageEdge(ctx context.Context, field g
 		return ec.fieldContext_MessageEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MessageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_NextApproverChoice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "assignee":
+		return ec.fieldContext_NextApproverChoice_assignee(ctx, field)
+	case "assigneeName":
+		return ec.fieldContext_NextApproverChoice_assigneeName(ctx, field)
+	case "pendingTaskId":
+		return ec.fieldContext_NextApproverChoice_pendingTaskId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NextApproverChoice", field.Name)
 }
 
 func (ec *executionContext) childFields_Operation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3250,6 +3818,18 @@ func (ec *executionContext) childFields_RollbackTarget(ctx context.Context, fiel
 		return ec.fieldContext_RollbackTarget_isLast(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RollbackTarget", field.Name)
+}
+
+func (ec *executionContext) childFields_StartFlowPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clientMutationId":
+		return ec.fieldContext_StartFlowPayload_clientMutationId(ctx, field)
+	case "instance":
+		return ec.fieldContext_StartFlowPayload_instance(ctx, field)
+	case "starterTask":
+		return ec.fieldContext_StartFlowPayload_starterTask(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StartFlowPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Task(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3711,6 +4291,132 @@ func (ec *executionContext) field_Flow_instances_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addCounterSigners_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AddCounterSignersInput, error) {
+			return ec.unmarshalNAddCounterSignersInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐAddCounterSignersInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_completeTask_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CompleteTaskInput, error) {
+			return ec.unmarshalNCompleteTaskInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐCompleteTaskInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_markMessages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.MarkMessagesInput, error) {
+			return ec.unmarshalNMarkMessagesInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMarkMessagesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_pressInstance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PressInstanceInput, error) {
+			return ec.unmarshalNPressInstanceInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐPressInstanceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeTask_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RevokeTaskInput, error) {
+			return ec.unmarshalNRevokeTaskInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐRevokeTaskInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rollBackTask_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RollBackTaskInput, error) {
+			return ec.unmarshalNRollBackTaskInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐRollBackTaskInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startFlow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.StartFlowInput, error) {
+			return ec.unmarshalNStartFlowInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐStartFlowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_stopFlow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.StopFlowInput, error) {
+			return ec.unmarshalNStopFlowInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐStopFlowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitNextApprovers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SubmitNextApproversInput, error) {
+			return ec.unmarshalNSubmitNextApproversInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐSubmitNextApproversInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -4795,6 +5501,148 @@ func (ec *executionContext) fieldContext_CanvasNode_processors(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _CompleteTaskPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.CompleteTaskPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompleteTaskPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CompleteTaskPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompleteTaskPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CompleteTaskPayload_task(ctx context.Context, field graphql.CollectedField, obj *model.CompleteTaskPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompleteTaskPayload_task(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CompleteTaskPayload().Task(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Task) graphql.Marshaler {
+			return ec.marshalOTask2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐTask(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CompleteTaskPayload_task(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompleteTaskPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Task(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompleteTaskPayload_instance(ctx context.Context, field graphql.CollectedField, obj *model.CompleteTaskPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompleteTaskPayload_instance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CompleteTaskPayload().Instance(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FlowInstance) graphql.Marshaler {
+			return ec.marshalOFlowInstance2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐFlowInstance(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CompleteTaskPayload_instance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompleteTaskPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FlowInstance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CompleteTaskPayload_nextApproversRequired(ctx context.Context, field graphql.CollectedField, obj *model.CompleteTaskPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompleteTaskPayload_nextApproversRequired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextApproversRequired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompleteTaskPayload_nextApproversRequired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CompleteTaskPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CompleteTaskPayload_nextApproverChoices(ctx context.Context, field graphql.CollectedField, obj *model.CompleteTaskPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompleteTaskPayload_nextApproverChoices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextApproverChoices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NextApproverChoice) graphql.Marshaler {
+			return ec.marshalNNextApproverChoice2ᚕᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐNextApproverChoiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompleteTaskPayload_nextApproverChoices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompleteTaskPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NextApproverChoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Flow_processKey(ctx context.Context, field graphql.CollectedField, obj *model.Flow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5744,6 +6592,148 @@ func (ec *executionContext) fieldContext_FlowNode_name(_ context.Context, field 
 	return graphql.NewScalarFieldContext("FlowNode", field, false, false, "String")
 }
 
+func (ec *executionContext) _InstancePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.InstancePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InstancePayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InstancePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InstancePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _InstancePayload_instance(ctx context.Context, field graphql.CollectedField, obj *model.InstancePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InstancePayload_instance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.InstancePayload().Instance(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FlowInstance) graphql.Marshaler {
+			return ec.marshalOFlowInstance2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐFlowInstance(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InstancePayload_instance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InstancePayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FlowInstance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MarkMessagesPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.MarkMessagesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarkMessagesPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MarkMessagesPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarkMessagesPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _MarkMessagesPayload_messages(ctx context.Context, field graphql.CollectedField, obj *model.MarkMessagesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarkMessagesPayload_messages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MarkMessagesPayload().Messages(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Message) graphql.Marshaler {
+			return ec.marshalOMessage2ᚕᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMessageᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MarkMessagesPayload_messages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarkMessagesPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MarkMessagesPayload_messageCounts(ctx context.Context, field graphql.CollectedField, obj *model.MarkMessagesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarkMessagesPayload_messageCounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MarkMessagesPayload().MessageCounts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MessageCount) graphql.Marshaler {
+			return ec.marshalOMessageCount2ᚕᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMessageCountᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MarkMessagesPayload_messageCounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarkMessagesPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *model.Message) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6270,6 +7260,480 @@ func (ec *executionContext) fieldContext_MessageEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startFlow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startFlow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartFlow(ctx, fc.Args["input"].(model.StartFlowInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StartFlowPayload) graphql.Marshaler {
+			return ec.marshalOStartFlowPayload2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐStartFlowPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startFlow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StartFlowPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startFlow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_completeTask(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_completeTask(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CompleteTask(ctx, fc.Args["input"].(model.CompleteTaskInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CompleteTaskPayload) graphql.Marshaler {
+			return ec.marshalOCompleteTaskPayload2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐCompleteTaskPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_completeTask(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CompleteTaskPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_completeTask_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_stopFlow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_stopFlow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StopFlow(ctx, fc.Args["input"].(model.StopFlowInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InstancePayload) graphql.Marshaler {
+			return ec.marshalOInstancePayload2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐInstancePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_stopFlow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InstancePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_stopFlow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitNextApprovers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitNextApprovers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitNextApprovers(ctx, fc.Args["input"].(model.SubmitNextApproversInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InstancePayload) graphql.Marshaler {
+			return ec.marshalOInstancePayload2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐInstancePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitNextApprovers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InstancePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitNextApprovers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_pressInstance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_pressInstance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PressInstance(ctx, fc.Args["input"].(model.PressInstanceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InstancePayload) graphql.Marshaler {
+			return ec.marshalOInstancePayload2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐInstancePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_pressInstance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InstancePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_pressInstance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeTask(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeTask(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeTask(ctx, fc.Args["input"].(model.RevokeTaskInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InstancePayload) graphql.Marshaler {
+			return ec.marshalOInstancePayload2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐInstancePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeTask(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InstancePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeTask_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addCounterSigners(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addCounterSigners(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddCounterSigners(ctx, fc.Args["input"].(model.AddCounterSignersInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InstancePayload) graphql.Marshaler {
+			return ec.marshalOInstancePayload2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐInstancePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addCounterSigners(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InstancePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addCounterSigners_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rollBackTask(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rollBackTask(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RollBackTask(ctx, fc.Args["input"].(model.RollBackTaskInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InstancePayload) graphql.Marshaler {
+			return ec.marshalOInstancePayload2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐInstancePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rollBackTask(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InstancePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rollBackTask_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markMessages(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markMessages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkMessages(ctx, fc.Args["input"].(model.MarkMessagesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MarkMessagesPayload) graphql.Marshaler {
+			return ec.marshalOMarkMessagesPayload2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMarkMessagesPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markMessages(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MarkMessagesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markMessages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NextApproverChoice_assignee(ctx context.Context, field graphql.CollectedField, obj *model.NextApproverChoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NextApproverChoice_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.NextApproverChoice().Assignee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NextApproverChoice_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NextApproverChoice",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NextApproverChoice_assigneeName(ctx context.Context, field graphql.CollectedField, obj *model.NextApproverChoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NextApproverChoice_assigneeName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AssigneeName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NextApproverChoice_assigneeName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NextApproverChoice", field, false, false, "String")
+}
+
+func (ec *executionContext) _NextApproverChoice_pendingTaskId(ctx context.Context, field graphql.CollectedField, obj *model.NextApproverChoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NextApproverChoice_pendingTaskId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PendingTaskID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NextApproverChoice_pendingTaskId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NextApproverChoice", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Operation_nodeName(ctx context.Context, field graphql.CollectedField, obj *model.Operation) (ret graphql.Marshaler) {
@@ -7770,6 +9234,93 @@ func (ec *executionContext) _RollbackTarget_isLast(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_RollbackTarget_isLast(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RollbackTarget", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StartFlowPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.StartFlowPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StartFlowPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StartFlowPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StartFlowPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _StartFlowPayload_instance(ctx context.Context, field graphql.CollectedField, obj *model.StartFlowPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StartFlowPayload_instance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StartFlowPayload().Instance(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FlowInstance) graphql.Marshaler {
+			return ec.marshalOFlowInstance2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐFlowInstance(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StartFlowPayload_instance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StartFlowPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FlowInstance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StartFlowPayload_starterTask(ctx context.Context, field graphql.CollectedField, obj *model.StartFlowPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StartFlowPayload_starterTask(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StartFlowPayload().StarterTask(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Task) graphql.Marshaler {
+			return ec.marshalOTask2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐTask(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StartFlowPayload_starterTask(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StartFlowPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Task(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Task_id(ctx context.Context, field graphql.CollectedField, obj *model.Task) (ret graphql.Marshaler) {
@@ -11075,6 +12626,146 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAddCounterSignersInput(ctx context.Context, obj any) (model.AddCounterSignersInput, error) {
+	var it model.AddCounterSignersInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"taskId", "userIds", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "taskId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taskId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaskID = data
+		case "userIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIds = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddCounterSignersInput unmarshals raw into the AddCounterSignersInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddCounterSignersInput(ctx context.Context, raw any) (model.AddCounterSignersInput, error) {
+	var out model.AddCounterSignersInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddCounterSignersInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCompleteTaskInput(ctx context.Context, obj any) (model.CompleteTaskInput, error) {
+	var it model.CompleteTaskInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"taskId", "action", "comment", "pageParameters", "ccUserIds", "transferTo", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "taskId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taskId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaskID = data
+		case "action":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
+			data, err := ec.unmarshalNTaskAction2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐTaskAction(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Action = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "pageParameters":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pageParameters"))
+			data, err := ec.unmarshalOPageParameterInput2ᚕᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐPageParameterInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PageParameters = data
+		case "ccUserIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ccUserIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CcUserIds = data
+		case "transferTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("transferTo"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TransferTo = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCompleteTaskInput unmarshals raw into the CompleteTaskInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCompleteTaskInput(ctx context.Context, raw any) (model.CompleteTaskInput, error) {
+	var out model.CompleteTaskInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CompleteTaskInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputInstanceFilter(ctx context.Context, obj any) (model.InstanceFilter, error) {
 	var it model.InstanceFilter
 	if obj == nil {
@@ -11209,6 +12900,465 @@ func (ec *executionContext) unmarshalInputInstanceOrder(ctx context.Context, obj
 func UnmarshalInstanceOrder(ctx context.Context, raw any) (model.InstanceOrder, error) {
 	var out model.InstanceOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "InstanceOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMarkMessagesInput(ctx context.Context, obj any) (model.MarkMessagesInput, error) {
+	var it model.MarkMessagesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"messageIds", "status", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "messageIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("messageIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MessageIds = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNReadStatus2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐReadStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMarkMessagesInput unmarshals raw into the MarkMessagesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMarkMessagesInput(ctx context.Context, raw any) (model.MarkMessagesInput, error) {
+	var out model.MarkMessagesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MarkMessagesInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPageParameterInput(ctx context.Context, obj any) (model.PageParameterInput, error) {
+	var it model.PageParameterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["type"]; !present {
+		asMap["type"] = "object"
+	}
+
+	fieldsInOrder := [...]string{"key", "type", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNJSON2interface(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPageParameterInput unmarshals raw into the PageParameterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPageParameterInput(ctx context.Context, raw any) (model.PageParameterInput, error) {
+	var out model.PageParameterInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PageParameterInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPressInstanceInput(ctx context.Context, obj any) (model.PressInstanceInput, error) {
+	var it model.PressInstanceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"instanceId", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "instanceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("instanceId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InstanceID = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPressInstanceInput unmarshals raw into the PressInstanceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPressInstanceInput(ctx context.Context, raw any) (model.PressInstanceInput, error) {
+	var out model.PressInstanceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PressInstanceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRevokeTaskInput(ctx context.Context, obj any) (model.RevokeTaskInput, error) {
+	var it model.RevokeTaskInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"taskId", "as", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "taskId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taskId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaskID = data
+		case "as":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("as"))
+			data, err := ec.unmarshalNRevokerRole2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐRevokerRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.As = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevokeTaskInput unmarshals raw into the RevokeTaskInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeTaskInput(ctx context.Context, raw any) (model.RevokeTaskInput, error) {
+	var out model.RevokeTaskInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeTaskInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRollBackTaskInput(ctx context.Context, obj any) (model.RollBackTaskInput, error) {
+	var it model.RollBackTaskInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"taskId", "targetNodeId", "targetTaskId", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "taskId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taskId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaskID = data
+		case "targetNodeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetNodeId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetNodeID = data
+		case "targetTaskId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetTaskId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetTaskID = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRollBackTaskInput unmarshals raw into the RollBackTaskInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRollBackTaskInput(ctx context.Context, raw any) (model.RollBackTaskInput, error) {
+	var out model.RollBackTaskInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RollBackTaskInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputStartFlowInput(ctx context.Context, obj any) (model.StartFlowInput, error) {
+	var it model.StartFlowInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"processKey", "flowCode", "flowVersion", "startParameters", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "processKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("processKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProcessKey = data
+		case "flowCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("flowCode"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FlowCode = data
+		case "flowVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("flowVersion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FlowVersion = data
+		case "startParameters":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startParameters"))
+			data, err := ec.unmarshalOJSON2interface(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartParameters = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStartFlowInput unmarshals raw into the StartFlowInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStartFlowInput(ctx context.Context, raw any) (model.StartFlowInput, error) {
+	var out model.StartFlowInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StartFlowInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputStopFlowInput(ctx context.Context, obj any) (model.StopFlowInput, error) {
+	var it model.StopFlowInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"instanceId", "reason", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "instanceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("instanceId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InstanceID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStopFlowInput unmarshals raw into the StopFlowInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStopFlowInput(ctx context.Context, raw any) (model.StopFlowInput, error) {
+	var out model.StopFlowInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StopFlowInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSubmitNextApproversInput(ctx context.Context, obj any) (model.SubmitNextApproversInput, error) {
+	var it model.SubmitNextApproversInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"pendingTaskIds", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "pendingTaskIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingTaskIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingTaskIds = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSubmitNextApproversInput unmarshals raw into the SubmitNextApproversInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSubmitNextApproversInput(ctx context.Context, raw any) (model.SubmitNextApproversInput, error) {
+	var out model.SubmitNextApproversInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SubmitNextApproversInput", raw, &out)
 	return out, err
 }
 
@@ -11561,6 +13711,61 @@ func (ec *executionContext) _CanvasNode(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var completeTaskPayloadImplementors = []string{"CompleteTaskPayload"}
+
+func (ec *executionContext) _CompleteTaskPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CompleteTaskPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, completeTaskPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CompleteTaskPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._CompleteTaskPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "task":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CompleteTaskPayload_task(ctx, field, obj)
+				})
+		case "instance":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CompleteTaskPayload_instance(ctx, field, obj)
+				})
+		case "nextApproversRequired":
+			out.Values[i] = ec._CompleteTaskPayload_nextApproversRequired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nextApproverChoices":
+			out.Values[i] = ec._CompleteTaskPayload_nextApproverChoices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var flowImplementors = []string{"Flow"}
 
 func (ec *executionContext) _Flow(ctx context.Context, sel ast.SelectionSet, obj *model.Flow) graphql.Marshaler {
@@ -11884,6 +14089,90 @@ func (ec *executionContext) _FlowNode(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var instancePayloadImplementors = []string{"InstancePayload"}
+
+func (ec *executionContext) _InstancePayload(ctx context.Context, sel ast.SelectionSet, obj *model.InstancePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, instancePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InstancePayload")
+		case "clientMutationId":
+			out.Values[i] = ec._InstancePayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "instance":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._InstancePayload_instance(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var markMessagesPayloadImplementors = []string{"MarkMessagesPayload"}
+
+func (ec *executionContext) _MarkMessagesPayload(ctx context.Context, sel ast.SelectionSet, obj *model.MarkMessagesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, markMessagesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MarkMessagesPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._MarkMessagesPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "messages":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MarkMessagesPayload_messages(ctx, field, obj)
+				})
+		case "messageCounts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MarkMessagesPayload_messageCounts(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var messageImplementors = []string{"Message"}
 
 func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, obj *model.Message) graphql.Marshaler {
@@ -12084,6 +14373,149 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = ec._MessageEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "startFlow":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startFlow(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "completeTask":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_completeTask(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stopFlow":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_stopFlow(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "submitNextApprovers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitNextApprovers(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pressInstance":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_pressInstance(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "revokeTask":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeTask(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "addCounterSigners":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addCounterSigners(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rollBackTask":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rollBackTask(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "markMessages":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markMessages(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var nextApproverChoiceImplementors = []string{"NextApproverChoice"}
+
+func (ec *executionContext) _NextApproverChoice(ctx context.Context, sel ast.SelectionSet, obj *model.NextApproverChoice) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nextApproverChoiceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NextApproverChoice")
+		case "assignee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._NextApproverChoice_assignee(ctx, field, obj)
+				})
+		case "assigneeName":
+			out.Values[i] = ec._NextApproverChoice_assigneeName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pendingTaskId":
+			out.Values[i] = ec._NextApproverChoice_pendingTaskId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -12659,6 +15091,51 @@ func (ec *executionContext) _RollbackTarget(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var startFlowPayloadImplementors = []string{"StartFlowPayload"}
+
+func (ec *executionContext) _StartFlowPayload(ctx context.Context, sel ast.SelectionSet, obj *model.StartFlowPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, startFlowPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StartFlowPayload")
+		case "clientMutationId":
+			out.Values[i] = ec._StartFlowPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "instance":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StartFlowPayload_instance(ctx, field, obj)
+				})
+		case "starterTask":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StartFlowPayload_starterTask(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13775,6 +16252,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNAddCounterSignersInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐAddCounterSignersInput(ctx context.Context, v any) (model.AddCounterSignersInput, error) {
+	res, err := ec.unmarshalInputAddCounterSignersInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13859,6 +16341,11 @@ func (ec *executionContext) marshalNCanvasNode2ᚖgithubᚗcomᚋwedagraphᚋgat
 		return graphql.Null
 	}
 	return ec._CanvasNode(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCompleteTaskInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐCompleteTaskInput(ctx context.Context, v any) (model.CompleteTaskInput, error) {
+	res, err := ec.unmarshalInputCompleteTaskInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNFlow2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐFlow(ctx context.Context, sel ast.SelectionSet, v *model.Flow) graphql.Marshaler {
@@ -13949,6 +16436,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInstanceOrderField2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐInstanceOrderField(ctx context.Context, v any) (model.InstanceOrderField, error) {
 	var res model.InstanceOrderField
 	err := res.UnmarshalGQL(v)
@@ -14030,6 +16546,11 @@ func (ec *executionContext) marshalNJSON2ᚕinterfaceᚄ(ctx context.Context, se
 	return ret
 }
 
+func (ec *executionContext) unmarshalNMarkMessagesInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMarkMessagesInput(ctx context.Context, v any) (model.MarkMessagesInput, error) {
+	res, err := ec.unmarshalInputMarkMessagesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNMessage2ᚕᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Message) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14094,6 +16615,30 @@ func (ec *executionContext) unmarshalNMessageType2githubᚗcomᚋwedagraphᚋgat
 
 func (ec *executionContext) marshalNMessageType2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMessageType(ctx context.Context, sel ast.SelectionSet, v model.MessageType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNNextApproverChoice2ᚕᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐNextApproverChoiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NextApproverChoice) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNextApproverChoice2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐNextApproverChoice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNextApproverChoice2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐNextApproverChoice(ctx context.Context, sel ast.SelectionSet, v *model.NextApproverChoice) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NextApproverChoice!")
+		return graphql.Null
+	}
+	return ec._NextApproverChoice(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNNodeKind2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐNodeKind(ctx context.Context, v any) (model.NodeKind, error) {
@@ -14254,6 +16799,16 @@ func (ec *executionContext) marshalNPageOutput2ᚖgithubᚗcomᚋwedagraphᚋgat
 	return ec._PageOutput(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPageParameterInput2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐPageParameterInput(ctx context.Context, v any) (*model.PageParameterInput, error) {
+	res, err := ec.unmarshalInputPageParameterInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPressInstanceInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐPressInstanceInput(ctx context.Context, v any) (model.PressInstanceInput, error) {
+	res, err := ec.unmarshalInputPressInstanceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNProcessor2ᚕᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐProcessorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Processor) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14298,12 +16853,42 @@ func (ec *executionContext) marshalNReadStatus2githubᚗcomᚋwedagraphᚋgatewa
 	return v
 }
 
+func (ec *executionContext) unmarshalNRevokeTaskInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐRevokeTaskInput(ctx context.Context, v any) (model.RevokeTaskInput, error) {
+	res, err := ec.unmarshalInputRevokeTaskInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRevokerRole2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐRevokerRole(ctx context.Context, v any) (model.RevokerRole, error) {
+	var res model.RevokerRole
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevokerRole2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐRevokerRole(ctx context.Context, sel ast.SelectionSet, v model.RevokerRole) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRollBackTaskInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐRollBackTaskInput(ctx context.Context, v any) (model.RollBackTaskInput, error) {
+	res, err := ec.unmarshalInputRollBackTaskInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNRollbackTarget2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐRollbackTarget(ctx context.Context, sel ast.SelectionSet, v *model.RollbackTarget) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RollbackTarget!")
 		return graphql.Null
 	}
 	return ec._RollbackTarget(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNStartFlowInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐStartFlowInput(ctx context.Context, v any) (model.StartFlowInput, error) {
+	res, err := ec.unmarshalInputStartFlowInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNStopFlowInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐStopFlowInput(ctx context.Context, v any) (model.StopFlowInput, error) {
+	res, err := ec.unmarshalInputStopFlowInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -14318,6 +16903,11 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNSubmitNextApproversInput2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐSubmitNextApproversInput(ctx context.Context, v any) (model.SubmitNextApproversInput, error) {
+	res, err := ec.unmarshalInputSubmitNextApproversInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTask2ᚕᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐTaskᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Task) graphql.Marshaler {
@@ -14342,6 +16932,16 @@ func (ec *executionContext) marshalNTask2ᚖgithubᚗcomᚋwedagraphᚋgateway�
 		return graphql.Null
 	}
 	return ec._Task(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTaskAction2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐTaskAction(ctx context.Context, v any) (model.TaskAction, error) {
+	var res model.TaskAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTaskAction2githubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐTaskAction(ctx context.Context, sel ast.SelectionSet, v model.TaskAction) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNTaskEdge2ᚕᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐTaskEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TaskEdge) graphql.Marshaler {
@@ -14690,6 +17290,13 @@ func (ec *executionContext) marshalOCanvas2ᚖgithubᚗcomᚋwedagraphᚋgateway
 	return ec._Canvas(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOCompleteTaskPayload2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐCompleteTaskPayload(ctx context.Context, sel ast.SelectionSet, v *model.CompleteTaskPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CompleteTaskPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -14840,6 +17447,13 @@ func (ec *executionContext) unmarshalOInstanceOrder2ᚖgithubᚗcomᚋwedagraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOInstancePayload2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐInstancePayload(ctx context.Context, sel ast.SelectionSet, v *model.InstancePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._InstancePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOInstanceStatus2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐInstanceStatus(ctx context.Context, v any) (*model.InstanceStatus, error) {
 	if v == nil {
 		return nil, nil
@@ -14890,6 +17504,32 @@ func (ec *executionContext) marshalOJSON2interface(ctx context.Context, sel ast.
 	_ = ctx
 	res := model.MarshalJSON(v)
 	return res
+}
+
+func (ec *executionContext) marshalOMarkMessagesPayload2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMarkMessagesPayload(ctx context.Context, sel ast.SelectionSet, v *model.MarkMessagesPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MarkMessagesPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOMessage2ᚕᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Message) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMessage2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMessage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOMessageConnection2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMessageConnection(ctx context.Context, sel ast.SelectionSet, v *model.MessageConnection) graphql.Marshaler {
@@ -14957,6 +17597,23 @@ func (ec *executionContext) marshalOOrderDirection2ᚖgithubᚗcomᚋwedagraph�
 	return v
 }
 
+func (ec *executionContext) unmarshalOPageParameterInput2ᚕᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐPageParameterInputᚄ(ctx context.Context, v any) ([]*model.PageParameterInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PageParameterInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPageParameterInput2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐPageParameterInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOReadStatus2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐReadStatus(ctx context.Context, v any) (*model.ReadStatus, error) {
 	if v == nil {
 		return nil, nil
@@ -14990,6 +17647,13 @@ func (ec *executionContext) marshalORollbackTarget2ᚕᚖgithubᚗcomᚋwedagrap
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOStartFlowPayload2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐStartFlowPayload(ctx context.Context, sel ast.SelectionSet, v *model.StartFlowPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._StartFlowPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -1,4 +1,10 @@
 package graph
 
-// Resolver is the root resolver; the per-request state lives in the loaders on the context.
-type Resolver struct{}
+import "github.com/wedagraph/gateway/idempotency"
+
+// Resolver is the root resolver. Per-request state (loaders, viewer) lives on the context; what
+// outlives a request is here.
+type Resolver struct {
+	// Idempotency remembers keyed writes; nil turns idempotency keys off.
+	Idempotency idempotency.Store
+}

@@ -15,6 +15,20 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
+// Task is the resolver for the task field.
+func (r *completeTaskPayloadResolver) Task(ctx context.Context, obj *model.CompleteTaskPayload) (*model.Task, error) {
+	return taskByID(ctx, obj.TaskID)
+}
+
+// Instance is the resolver for the instance field.
+func (r *completeTaskPayloadResolver) Instance(ctx context.Context, obj *model.CompleteTaskPayload) (*model.FlowInstance, error) {
+	detail, err := describeTask(ctx, obj.TaskID, model.WorkBoxDone)
+	if err != nil {
+		return nil, err
+	}
+	return fromProcessInstance(detail), nil
+}
+
 // Instances is the resolver for the instances field.
 func (r *flowResolver) Instances(ctx context.Context, obj *model.Flow, filter *model.InstanceFilter, order *model.InstanceOrder, first *int, after *string) (*model.FlowInstanceConnection, error) {
 	return listInstances(ctx, obj.ProcessKey, filter, order, first, after)
@@ -152,12 +166,81 @@ func (r *flowInstanceResolver) RollbackTargets(ctx context.Context, obj *model.F
 	return out, nil
 }
 
+// Instance is the resolver for the instance field.
+func (r *instancePayloadResolver) Instance(ctx context.Context, obj *model.InstancePayload) (*model.FlowInstance, error) {
+	return instanceByID(ctx, obj.InstanceID)
+}
+
+// Messages is the resolver for the messages field.
+func (r *markMessagesPayloadResolver) Messages(ctx context.Context, obj *model.MarkMessagesPayload) ([]*model.Message, error) {
+	return messagesByID(ctx, obj.MessageIDs)
+}
+
+// MessageCounts is the resolver for the messageCounts field.
+func (r *markMessagesPayloadResolver) MessageCounts(ctx context.Context, obj *model.MarkMessagesPayload) ([]*model.MessageCount, error) {
+	me, err := viewerInfo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.Viewer().MessageCounts(ctx, &model.Viewer{ID: string(me.UserID), Source: me.Type}, nil)
+}
+
 // Task is the resolver for the task field.
 func (r *messageResolver) Task(ctx context.Context, obj *model.Message) (*model.Task, error) {
 	if obj.TaskID == nil {
 		return nil, nil
 	}
 	return taskByID(ctx, *obj.TaskID)
+}
+
+// StartFlow is the resolver for the startFlow field.
+func (r *mutationResolver) StartFlow(ctx context.Context, input model.StartFlowInput) (*model.StartFlowPayload, error) {
+	return mutate(ctx, r.Idempotency, startFlowMutation(input))
+}
+
+// CompleteTask is the resolver for the completeTask field.
+func (r *mutationResolver) CompleteTask(ctx context.Context, input model.CompleteTaskInput) (*model.CompleteTaskPayload, error) {
+	return mutate(ctx, r.Idempotency, completeTaskMutation(input))
+}
+
+// StopFlow is the resolver for the stopFlow field.
+func (r *mutationResolver) StopFlow(ctx context.Context, input model.StopFlowInput) (*model.InstancePayload, error) {
+	return mutate(ctx, r.Idempotency, stopFlowMutation(input))
+}
+
+// SubmitNextApprovers is the resolver for the submitNextApprovers field.
+func (r *mutationResolver) SubmitNextApprovers(ctx context.Context, input model.SubmitNextApproversInput) (*model.InstancePayload, error) {
+	return mutate(ctx, r.Idempotency, submitNextApproversMutation(input))
+}
+
+// PressInstance is the resolver for the pressInstance field.
+func (r *mutationResolver) PressInstance(ctx context.Context, input model.PressInstanceInput) (*model.InstancePayload, error) {
+	return mutate(ctx, r.Idempotency, pressInstanceMutation(input))
+}
+
+// RevokeTask is the resolver for the revokeTask field.
+func (r *mutationResolver) RevokeTask(ctx context.Context, input model.RevokeTaskInput) (*model.InstancePayload, error) {
+	return mutate(ctx, r.Idempotency, revokeTaskMutation(input))
+}
+
+// AddCounterSigners is the resolver for the addCounterSigners field.
+func (r *mutationResolver) AddCounterSigners(ctx context.Context, input model.AddCounterSignersInput) (*model.InstancePayload, error) {
+	return mutate(ctx, r.Idempotency, addCounterSignersMutation(input))
+}
+
+// RollBackTask is the resolver for the rollBackTask field.
+func (r *mutationResolver) RollBackTask(ctx context.Context, input model.RollBackTaskInput) (*model.InstancePayload, error) {
+	return mutate(ctx, r.Idempotency, rollBackTaskMutation(input))
+}
+
+// MarkMessages is the resolver for the markMessages field.
+func (r *mutationResolver) MarkMessages(ctx context.Context, input model.MarkMessagesInput) (*model.MarkMessagesPayload, error) {
+	return mutate(ctx, r.Idempotency, markMessagesMutation(input))
+}
+
+// Assignee is the resolver for the assignee field.
+func (r *nextApproverChoiceResolver) Assignee(ctx context.Context, obj *model.NextApproverChoice) (*model.User, error) {
+	return userByID(ctx, obj.AssigneeID)
 }
 
 // Operator is the resolver for the operator field.
@@ -290,6 +373,19 @@ func (r *queryResolver) Instance(ctx context.Context, id string) (*model.FlowIns
 // Task is the resolver for the task field.
 func (r *queryResolver) Task(ctx context.Context, id string) (*model.Task, error) {
 	return taskByID(ctx, id)
+}
+
+// Instance is the resolver for the instance field.
+func (r *startFlowPayloadResolver) Instance(ctx context.Context, obj *model.StartFlowPayload) (*model.FlowInstance, error) {
+	return instanceByID(ctx, obj.InstanceID)
+}
+
+// StarterTask is the resolver for the starterTask field.
+func (r *startFlowPayloadResolver) StarterTask(ctx context.Context, obj *model.StartFlowPayload) (*model.Task, error) {
+	if obj.StarterTaskID == "" {
+		return nil, nil
+	}
+	return taskByID(ctx, obj.StarterTaskID)
 }
 
 // Instance is the resolver for the instance field.
@@ -502,20 +598,44 @@ func (r *workItemResolver) CurrentApprovers(ctx context.Context, obj *model.Work
 	return userIDs(ctx, obj.CurrentApproverIDs)
 }
 
+// CompleteTaskPayload returns CompleteTaskPayloadResolver implementation.
+func (r *Resolver) CompleteTaskPayload() CompleteTaskPayloadResolver {
+	return &completeTaskPayloadResolver{r}
+}
+
 // Flow returns FlowResolver implementation.
 func (r *Resolver) Flow() FlowResolver { return &flowResolver{r} }
 
 // FlowInstance returns FlowInstanceResolver implementation.
 func (r *Resolver) FlowInstance() FlowInstanceResolver { return &flowInstanceResolver{r} }
 
+// InstancePayload returns InstancePayloadResolver implementation.
+func (r *Resolver) InstancePayload() InstancePayloadResolver { return &instancePayloadResolver{r} }
+
+// MarkMessagesPayload returns MarkMessagesPayloadResolver implementation.
+func (r *Resolver) MarkMessagesPayload() MarkMessagesPayloadResolver {
+	return &markMessagesPayloadResolver{r}
+}
+
 // Message returns MessageResolver implementation.
 func (r *Resolver) Message() MessageResolver { return &messageResolver{r} }
+
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
+// NextApproverChoice returns NextApproverChoiceResolver implementation.
+func (r *Resolver) NextApproverChoice() NextApproverChoiceResolver {
+	return &nextApproverChoiceResolver{r}
+}
 
 // Operation returns OperationResolver implementation.
 func (r *Resolver) Operation() OperationResolver { return &operationResolver{r} }
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
+
+// StartFlowPayload returns StartFlowPayloadResolver implementation.
+func (r *Resolver) StartFlowPayload() StartFlowPayloadResolver { return &startFlowPayloadResolver{r} }
 
 // Task returns TaskResolver implementation.
 func (r *Resolver) Task() TaskResolver { return &taskResolver{r} }
@@ -527,12 +647,18 @@ func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
 func (r *Resolver) WorkItem() WorkItemResolver { return &workItemResolver{r} }
 
 type (
-	flowResolver         struct{ *Resolver }
-	flowInstanceResolver struct{ *Resolver }
-	messageResolver      struct{ *Resolver }
-	operationResolver    struct{ *Resolver }
-	queryResolver        struct{ *Resolver }
-	taskResolver         struct{ *Resolver }
-	viewerResolver       struct{ *Resolver }
-	workItemResolver     struct{ *Resolver }
+	completeTaskPayloadResolver struct{ *Resolver }
+	flowResolver                struct{ *Resolver }
+	flowInstanceResolver        struct{ *Resolver }
+	instancePayloadResolver     struct{ *Resolver }
+	markMessagesPayloadResolver struct{ *Resolver }
+	messageResolver             struct{ *Resolver }
+	mutationResolver            struct{ *Resolver }
+	nextApproverChoiceResolver  struct{ *Resolver }
+	operationResolver           struct{ *Resolver }
+	queryResolver               struct{ *Resolver }
+	startFlowPayloadResolver    struct{ *Resolver }
+	taskResolver                struct{ *Resolver }
+	viewerResolver              struct{ *Resolver }
+	workItemResolver            struct{ *Resolver }
 )

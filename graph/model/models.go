@@ -142,3 +142,38 @@ type Viewer struct {
 	ID     string
 	Source int
 }
+
+// StartFlowPayload names what StartFlow made; its objects are read fresh.
+type StartFlowPayload struct {
+	ClientMutationID *string
+	InstanceID       string
+	StarterTaskID    string
+}
+
+// CompleteTaskPayload names the completed task; its objects are read fresh.
+type CompleteTaskPayload struct {
+	ClientMutationID      *string
+	TaskID                string
+	InstanceID            string
+	NextApproversRequired bool
+	NextApproverChoices   []*NextApproverChoice
+}
+
+// NextApproverChoice is a candidate for the next node.
+type NextApproverChoice struct {
+	AssigneeID    string
+	AssigneeName  *string
+	PendingTaskID string
+}
+
+// InstancePayload names the instance a write changed; it is read fresh.
+type InstancePayload struct {
+	ClientMutationID *string
+	InstanceID       string
+}
+
+// MarkMessagesPayload names the messages a write changed; they are read fresh.
+type MarkMessagesPayload struct {
+	ClientMutationID *string
+	MessageIDs       []string
+}

@@ -10,6 +10,16 @@ import (
 	"time"
 )
 
+// The task and who to add.
+type AddCounterSignersInput struct {
+	// The viewer's open task.
+	TaskID string `json:"taskId"`
+	// The users to add.
+	UserIds []string `json:"userIds"`
+	// An idempotency key: a repeat with the same key returns the first result.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 // The approval page of a task (审批页面详情): form data and the buttons to show.
 type ApprovalPage struct {
 	// Page input variables holding one record (ObjectMap).
@@ -88,6 +98,24 @@ type CanvasNode struct {
 	Processors []*Processor `json:"processors"`
 }
 
+// The task and what to do with it.
+type CompleteTaskInput struct {
+	// The task to complete.
+	TaskID string `json:"taskId"`
+	// What to do.
+	Action TaskAction `json:"action"`
+	// The comment (审批意见), at most 2000 characters.
+	Comment *string `json:"comment,omitempty"`
+	// Page output variables.
+	PageParameters []*PageParameterInput `json:"pageParameters,omitempty"`
+	// Users to copy (抄送).
+	CcUserIds []string `json:"ccUserIds,omitempty"`
+	// Whom to transfer the task to; required with TRANSFER and only with it.
+	TransferTo *string `json:"transferTo,omitempty"`
+	// An idempotency key: a repeat with the same key returns the first result.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 // A page of flow instances.
 type FlowInstanceConnection struct {
 	// The instances with their cursors.
@@ -142,6 +170,16 @@ type InstanceOrder struct {
 	Direction OrderDirection `json:"direction"`
 }
 
+// The messages and their new status.
+type MarkMessagesInput struct {
+	// The viewer's message ids, at most 200.
+	MessageIds []string `json:"messageIds"`
+	// The new status.
+	Status ReadStatus `json:"status"`
+	// An idempotency key: a repeat with the same key returns the first result.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 // A page of messages.
 type MessageConnection struct {
 	// The messages with their cursors.
@@ -170,6 +208,18 @@ type MessageEdge struct {
 	Cursor string `json:"cursor"`
 	// The message.
 	Node *Message `json:"node"`
+}
+
+// The writes. Each acts as the viewer (never a user named in the input), takes one input object and
+// returns a payload whose objects are read fresh after the write, so a client refreshes its screen
+// from the same response.
+//
+// Idempotency: send an `Idempotency-Key` header or an input's `clientMutationId`. A repeat of a
+// mutation with the same key from the same viewer returns the first result with no second write; a
+// concurrent repeat waits for the first. When WeDa did not answer a sent write in time, the error
+// (UPSTREAM_TIMEOUT, extensions.outcomeUnknown) says so, and a retry with the same key first checks
+// whether the action happened before acting again.
+type Mutation struct {
 }
 
 // A page of operations.
@@ -236,6 +286,24 @@ type PageOutput struct {
 	VariableKey *string `json:"variableKey,omitempty"`
 }
 
+// A page output variable sent with completeTask (PageParams).
+type PageParameterInput struct {
+	// The variable key, an approval page output's variableKey.
+	Key string `json:"key"`
+	// The variable's type.
+	Type string `json:"type"`
+	// The value.
+	Value any `json:"value"`
+}
+
+// The instance to urge.
+type PressInstanceInput struct {
+	// The instance.
+	InstanceID string `json:"instanceId"`
+	// An idempotency key: a repeat with the same key returns the first result.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 // A person's part in a node.
 type Processor struct {
 	// The person's name.
@@ -257,6 +325,28 @@ type Processor struct {
 type Query struct {
 }
 
+// The task and the viewer's role.
+type RevokeTaskInput struct {
+	// As APPROVER, the viewer's approved task; as STARTER, any task of the instance (e.g. the starter's own).
+	TaskID string `json:"taskId"`
+	// The viewer's role.
+	As RevokerRole `json:"as"`
+	// An idempotency key: a repeat with the same key returns the first result.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The task and where to send it.
+type RollBackTaskInput struct {
+	// The viewer's open task.
+	TaskID string `json:"taskId"`
+	// The target node, from the instance's rollbackTargets.
+	TargetNodeID string `json:"targetNodeId"`
+	// The target's task id from rollbackTargets; found by node when absent.
+	TargetTaskID *string `json:"targetTaskId,omitempty"`
+	// An idempotency key: a repeat with the same key returns the first result.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 // An earlier node an instance can be rolled back to (可回退的节点).
 type RollbackTarget struct {
 	// The node's element id (TargetNodeId of a rollback).
@@ -269,6 +359,38 @@ type RollbackTarget struct {
 	IsStartNode bool `json:"isStartNode"`
 	// Whether it is the nearest earlier node (LastNode).
 	IsLast bool `json:"isLast"`
+}
+
+// What to start.
+type StartFlowInput struct {
+	// The flow's stable id.
+	ProcessKey string `json:"processKey"`
+	// A specific saved version's code; with flowVersion. When both are absent, the latest deployed one.
+	FlowCode *string `json:"flowCode,omitempty"`
+	// The version that goes with flowCode, e.g. 8.0.
+	FlowVersion *string `json:"flowVersion,omitempty"`
+	// The start node's parameters, by variable name.
+	StartParameters any `json:"startParameters,omitempty"`
+	// An idempotency key: a repeat with the same key returns the first result.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The instance to stop.
+type StopFlowInput struct {
+	// The instance.
+	InstanceID string `json:"instanceId"`
+	// Why (终止理由).
+	Reason *string `json:"reason,omitempty"`
+	// An idempotency key: a repeat with the same key returns the first result.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The chosen pending tasks.
+type SubmitNextApproversInput struct {
+	// Pending task ids from completeTask's nextApproverChoices.
+	PendingTaskIds []string `json:"pendingTaskIds"`
+	// An idempotency key: a repeat with the same key returns the first result.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // A page of tasks.
@@ -956,6 +1078,128 @@ func (e *ReadStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReadStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who revokes.
+type RevokerRole string
+
+const (
+	// The approver takes back their approval (审批人撤销, 1); the next node must not have acted.
+	RevokerRoleApprover RevokerRole = "APPROVER"
+	// The starter withdraws the instance (发起人撤销, 2).
+	RevokerRoleStarter RevokerRole = "STARTER"
+)
+
+var AllRevokerRole = []RevokerRole{
+	RevokerRoleApprover,
+	RevokerRoleStarter,
+}
+
+func (e RevokerRole) IsValid() bool {
+	switch e {
+	case RevokerRoleApprover, RevokerRoleStarter:
+		return true
+	}
+	return false
+}
+
+func (e RevokerRole) String() string {
+	return string(e)
+}
+
+func (e *RevokerRole) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RevokerRole(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RevokerRole", str)
+	}
+	return nil
+}
+
+func (e RevokerRole) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RevokerRole) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RevokerRole) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a completeTask does.
+type TaskAction string
+
+const (
+	// Submit (提交, 1): at the approval start node.
+	TaskActionSubmit TaskAction = "SUBMIT"
+	// Approve, or handle at a handle node (同意, 2).
+	TaskActionApprove TaskAction = "APPROVE"
+	// Reject (拒绝, 3): ends the instance as REJECTED.
+	TaskActionReject TaskAction = "REJECT"
+	// Transfer to another user (转办, 4): needs transferTo.
+	TaskActionTransfer TaskAction = "TRANSFER"
+)
+
+var AllTaskAction = []TaskAction{
+	TaskActionSubmit,
+	TaskActionApprove,
+	TaskActionReject,
+	TaskActionTransfer,
+}
+
+func (e TaskAction) IsValid() bool {
+	switch e {
+	case TaskActionSubmit, TaskActionApprove, TaskActionReject, TaskActionTransfer:
+		return true
+	}
+	return false
+}
+
+func (e TaskAction) String() string {
+	return string(e)
+}
+
+func (e *TaskAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TaskAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TaskAction", str)
+	}
+	return nil
+}
+
+func (e TaskAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TaskAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TaskAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

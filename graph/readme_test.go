@@ -1,0 +1,28 @@
+package graph_test
+
+import (
+	"os"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// TestReadmeExamplesAreValid keeps README.md's queries and mutations true to the schema.
+func TestReadmeExamplesAreValid(t *testing.T) {
+	src, err := os.ReadFile("../schema.graphqls")
+	require.NoError(t, err)
+	schema, gerr := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(src)})
+	require.Nil(t, gerr)
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	blocks := regexp.MustCompile("(?s)```graphql\n(.*?)```").FindAllStringSubmatch(string(readme), -1)
+	require.GreaterOrEqual(t, len(blocks), 6, "the README shows queries and mutations")
+	for _, b := range blocks {
+		_, errs := gqlparser.LoadQuery(schema, b[1])
+		assert.Empty(t, errs, "README example:\n%s", b[1])
+	}
+}
