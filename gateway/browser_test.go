@@ -2,9 +2,6 @@ package gateway_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"testing"
@@ -13,8 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/wedagraph/gateway/gateway"
 )
 
 // chromiumPath finds a Chromium to drive. CI installs Debian's and sets REQUIRE_BROWSER=1, so
@@ -39,13 +34,7 @@ func chromiumPath(t *testing.T) string {
 // loopback unresolvable, runs the default query and sees the sandbox's demo user in the result.
 func TestGraphiQLRunsAQueryOffline(t *testing.T) {
 	browser := chromiumPath(t)
-	cfg, err := gateway.ConfigFromEnv(func(string) string { return "" })
-	require.NoError(t, err)
-	gw, err := gateway.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	require.NoError(t, err)
-	srv := httptest.NewServer(gw.Handler())
-	defer srv.Close()
-	defer func() { require.NoError(t, gw.Close(context.Background())) }()
+	_, srv := newEmbedded(t)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(browser),
@@ -65,7 +54,7 @@ func TestGraphiQLRunsAQueryOffline(t *testing.T) {
 	defer cancelTimeout()
 
 	var result string
-	err = chromedp.Run(ctx,
+	err := chromedp.Run(ctx,
 		chromedp.Navigate(srv.URL+"/"),
 		chromedp.WaitVisible(".graphiql-execute-button", chromedp.ByQuery),
 		chromedp.Click(".graphiql-execute-button", chromedp.ByQuery),

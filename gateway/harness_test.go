@@ -194,3 +194,21 @@ func (h *harness) todoTask(inst, name string) string {
 	require.NotEmpty(h.t, res.Result, "%s has no open task on %s", name, inst)
 	return string(res.Result[0].TaskID)
 }
+
+// newEmbedded is the gateway as `go run .` starts it: no WEDA_* set, its own sandbox inside.
+func newEmbedded(t testing.TB, mutate ...func(*gateway.Config)) (*gateway.Gateway, *httptest.Server) {
+	t.Helper()
+	cfg, err := gateway.ConfigFromEnv(func(string) string { return "" })
+	require.NoError(t, err)
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	gw, err := gateway.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	srv := httptest.NewServer(gw.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		require.NoError(t, gw.Close(context.Background()))
+	})
+	return gw, srv
+}

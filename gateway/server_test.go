@@ -32,13 +32,7 @@ func get(t *testing.T, url string) (int, string, http.Header) {
 // TestEmbeddedSandboxMode is `go run .` on a fresh clone: no WEDA_* set, so the gateway starts its
 // own sandbox, trusts the development header, and GraphiQL opens with the demo user filled in.
 func TestEmbeddedSandboxMode(t *testing.T) {
-	cfg, err := gateway.ConfigFromEnv(func(string) string { return "" })
-	require.NoError(t, err)
-	gw, err := gateway.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	require.NoError(t, err)
-	srv := httptest.NewServer(gw.Handler())
-	defer srv.Close()
-	defer func() { require.NoError(t, gw.Close(context.Background())) }()
+	gw, srv := newEmbedded(t)
 	require.NotNil(t, gw.Sandbox())
 	demo := gw.Sandbox().UserID(sandbox.DemoUser)
 

@@ -8,15 +8,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/vektah/gqlparser/v2"
-	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // TestReadmeExamplesAreValid keeps README.md's queries and mutations true to the schema.
 func TestReadmeExamplesAreValid(t *testing.T) {
-	src, err := os.ReadFile("../schema.graphqls")
-	require.NoError(t, err)
-	schema, gerr := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(src)})
-	require.Nil(t, gerr)
+	schema := loadSchema(t)
 	readme, err := os.ReadFile("../README.md")
 	require.NoError(t, err)
 	blocks := regexp.MustCompile("(?s)```graphql\n(.*?)```").FindAllStringSubmatch(string(readme), -1)

@@ -15,10 +15,7 @@ import (
 // schema.graphqls without a description: developers explore the graph in GraphiQL and generate
 // clients from it, and the descriptions are its documentation.
 func TestEverythingIsDescribed(t *testing.T) {
-	src, err := os.ReadFile("../schema.graphqls")
-	require.NoError(t, err)
-	schema, gerr := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(src)})
-	require.Nil(t, gerr)
+	schema := loadSchema(t)
 
 	var missing []string
 	for name, def := range schema.Types {
@@ -52,14 +49,20 @@ func TestEverythingIsDescribed(t *testing.T) {
 
 // TestEnumsHaveUnknown keeps every enum of an upstream code able to carry codes no table lists.
 func TestEnumsHaveUnknown(t *testing.T) {
-	src, err := os.ReadFile("../schema.graphqls")
-	require.NoError(t, err)
-	schema, gerr := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(src)})
-	require.Nil(t, gerr)
+	schema := loadSchema(t)
 	for _, name := range []string{"UserSource", "InstanceStatus", "TaskStatus", "OperationAction", "NodeKind",
 		"ProgressStatus", "MessageType", "UserTaskType"} {
 		def := schema.Types[name]
 		require.NotNil(t, def, name)
 		assert.NotNil(t, def.EnumValues.ForName("UNKNOWN"), "%s has no UNKNOWN member", name)
 	}
+}
+
+func loadSchema(t *testing.T) *ast.Schema {
+	t.Helper()
+	src, err := os.ReadFile("../schema.graphqls")
+	require.NoError(t, err)
+	schema, gerr := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(src)})
+	require.Nil(t, gerr)
+	return schema
 }
