@@ -1,25 +1,28 @@
-// Package auth decides who the caller is. Until client authentication lands, the only source is
-// the development header X-Weda-User-Id, which the gateway accepts only with the sandbox or an
-// explicit operator opt-in.
+// Package auth decides who the caller is: from a verified JWT (mode "jwt"), or, for development,
+// from the X-Weda-User-Id header (mode "header"). Refusals are answered here, before any upstream
+// call, as GraphQL errors with HTTP 401 or 403.
 package auth
 
 import (
 	"context"
-	"net/http"
-	"strconv"
-	"strings"
 )
 
-// Header names of the development viewer.
+// Header names.
 const (
-	UserIDHeader     = "X-Weda-User-Id"
-	UserSourceHeader = "X-Weda-User-Source"
+	UserIDHeader      = "X-Weda-User-Id"     // header mode: the viewer's id
+	UserSourceHeader  = "X-Weda-User-Source" // header mode: the viewer's source code, default 4
+	RolesHeader       = "X-Weda-Roles"       // header mode: comma-separated roles
+	ActAsHeader       = "X-Weda-Act-As"      // jwt mode: the user a trusted service acts for
+	ActAsSourceHeader = "X-Weda-Act-As-Source"
 )
 
 // Viewer is the user a request acts as.
 type Viewer struct {
 	UserID string
-	Source int // the workflow API's UserInfo.Type: 1 tcb, 2 WeCom, 4 internal
+	Source int  // the workflow API's UserInfo.Type: 1 tcb, 2 WeCom, 4 internal
+	Admin  bool // may see every instance and list users
+	// Service is the subject of the trusted service acting for UserID, if one is.
+	Service string
 }
 
 type viewerKey struct{}
@@ -33,20 +36,4 @@ func WithViewer(ctx context.Context, v Viewer) context.Context {
 func FromContext(ctx context.Context) (Viewer, bool) {
 	v, ok := ctx.Value(viewerKey{}).(Viewer)
 	return v, ok && v.UserID != ""
-}
-
-// DevHeaders takes the viewer from X-Weda-User-Id (and X-Weda-User-Source, default 4). It trusts
-// the client entirely: install it only for the sandbox or where the operator opted in.
-func DevHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := strings.TrimSpace(r.Header.Get(UserIDHeader))
-		if id != "" && len(id) <= 64 {
-			source := 4
-			if s, err := strconv.Atoi(r.Header.Get(UserSourceHeader)); err == nil && s > 0 {
-				source = s
-			}
-			r = r.WithContext(WithViewer(r.Context(), Viewer{UserID: id, Source: source}))
-		}
-		next.ServeHTTP(w, r)
-	})
 }

@@ -44,7 +44,7 @@ func TestGraphiQLRunsAQueryOffline(t *testing.T) {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profileDir(t)),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
@@ -66,4 +66,20 @@ func TestGraphiQLRunsAQueryOffline(t *testing.T) {
 	assert.Contains(t, result, `"name": "kongtest"`, "the demo user's inbox, through the prefilled header")
 	assert.Contains(t, result, `"totalCount": 24`)
 	assert.NotContains(t, result, `"errors"`)
+}
+
+// profileDir is a fresh Chromium profile. Chromium's helpers may still be writing to it just
+// after the browser is stopped, so the clean-up retries for a moment instead of failing.
+func profileDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "graphiql-chromium-")
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		for range 20 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	return dir
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wedagraph/gateway/auth"
 	"github.com/wedagraph/gateway/graph/loader"
 	"github.com/wedagraph/gateway/upstream"
 )
@@ -25,8 +26,30 @@ type Config struct {
 	IdempotencyTTL  time.Duration     // IDEMPOTENCY_TTL: how long a keyed write's result is kept, default 24h
 	IdempotencyKeys int               // IDEMPOTENCY_MAX_KEYS: how many results are kept, default 100000
 
+	Auth   auth.Config // AUTH_*
+	Limits Limits
+
+	GraphiQL      *bool // GRAPHIQL: serve GraphiQL at /; default on with the sandbox only
+	Introspection *bool // INTROSPECTION: answer schema introspection; default on with the sandbox only
+	CORSOrigins   []string
+
 	// UpstreamTransport, when set, carries every upstream request (tests count calls with it).
 	UpstreamTransport http.RoundTripper
+}
+
+// Limits bound what one request may ask.
+type Limits struct {
+	MaxBodyBytes  int64         // MAX_BODY_BYTES, default 1 MiB
+	MaxDepth      int           // MAX_QUERY_DEPTH, default 12
+	MaxComplexity int           // MAX_QUERY_COMPLEXITY, default 30000
+	MaxAliases    int           // MAX_QUERY_ALIASES, default 30
+	MaxRootFields int           // MAX_ROOT_FIELDS, default 20
+	MaxTokens     int           // MAX_QUERY_TOKENS, default 15000
+	RateRequests  int           // RATE_LIMIT_REQUESTS per RATE_LIMIT_WINDOW and client, default 300
+	RateWindow    time.Duration // RATE_LIMIT_WINDOW, default 1m
+	APQCacheSize  int           // APQ_CACHE_SIZE, default 1000
+	PersistedFile string        // PERSISTED_QUERIES_FILE: a JSON object of sha256 hash → query
+	PersistedOnly bool          // PERSISTED_QUERIES_ONLY: refuse any query not in that file
 }
 
 // ConfigFromEnv reads Config with getenv, reporting every bad value by its variable's name.
@@ -36,7 +59,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	cfg := Config{Port: 8080, Upstream: up, ShutdownTimeout: 15 * time.Second, SandboxSeed: 1,
-		IdempotencyTTL: 24 * time.Hour, IdempotencyKeys: 100_000}
+		IdempotencyTTL: 24 * time.Hour, IdempotencyKeys: 100_000,
+		Limits: Limits{MaxBodyBytes: 1 << 20, MaxDepth: 12, MaxComplexity: 30000, MaxAliases: 30, MaxRootFields: 20,
+			MaxTokens: 15000, RateRequests: 300, RateWindow: time.Minute, APQCacheSize: 1000},
+		Auth: auth.Config{Mode: strings.TrimSpace(getenv("AUTH_MODE")), HS256Secret: []byte(getenv("AUTH_JWT_HS256_SECRET")),
+			JWKSURL: strings.TrimSpace(getenv("AUTH_JWKS_URL")), Issuer: getenv("AUTH_ISSUER"), Audience: getenv("AUTH_AUDIENCE"),
+			UserClaim: getenv("AUTH_USER_CLAIM"), SourceClaim: getenv("AUTH_SOURCE_CLAIM"), RolesClaim: getenv("AUTH_ROLES_CLAIM"),
+			AdminRole: getenv("AUTH_ADMIN_ROLE"), ScopeClaim: getenv("AUTH_SCOPE_CLAIM"), ActAsScope: getenv("AUTH_ACT_AS_SCOPE")},
+	}
 	var errs []string
 	intVar := func(name string, dst *int, lo, hi int) {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -64,6 +94,49 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	durVar("USER_BATCH_WAIT", &cfg.Loader.BatchWait)
 	durVar("SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout)
 	durVar("IDEMPOTENCY_TTL", &cfg.IdempotencyTTL)
+	l := &cfg.Limits
+	var bodyBytes int
+	intVar("MAX_BODY_BYTES", &bodyBytes, 1024, 64<<20)
+	if bodyBytes > 0 {
+		l.MaxBodyBytes = int64(bodyBytes)
+	}
+	intVar("MAX_QUERY_DEPTH", &l.MaxDepth, 2, 100)
+	intVar("MAX_QUERY_COMPLEXITY", &l.MaxComplexity, 10, 10_000_000)
+	intVar("MAX_QUERY_ALIASES", &l.MaxAliases, 0, 10_000)
+	intVar("MAX_ROOT_FIELDS", &l.MaxRootFields, 1, 1000)
+	intVar("MAX_QUERY_TOKENS", &l.MaxTokens, 100, 1_000_000)
+	intVar("RATE_LIMIT_REQUESTS", &l.RateRequests, 0, 1_000_000)
+	durVar("RATE_LIMIT_WINDOW", &l.RateWindow)
+	intVar("APQ_CACHE_SIZE", &l.APQCacheSize, 1, 1_000_000)
+	l.PersistedFile = strings.TrimSpace(getenv("PERSISTED_QUERIES_FILE"))
+	for name, dst := range map[string]*bool{"PERSISTED_QUERIES_ONLY": &l.PersistedOnly} {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s=%q: want true or false", name, v))
+			}
+			*dst = b
+		}
+	}
+	if l.PersistedOnly && l.PersistedFile == "" {
+		errs = append(errs, "PERSISTED_QUERIES_ONLY needs PERSISTED_QUERIES_FILE")
+	}
+	for name, dst := range map[string]**bool{"GRAPHIQL": &cfg.GraphiQL, "INTROSPECTION": &cfg.Introspection} {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s=%q: want true or false", name, v))
+			}
+			*dst = &b
+		}
+	}
+	if v := strings.TrimSpace(getenv("CORS_ORIGINS")); v != "" {
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				cfg.CORSOrigins = append(cfg.CORSOrigins, o)
+			}
+		}
+	}
 	intVar("IDEMPOTENCY_MAX_KEYS", &cfg.IdempotencyKeys, 1, 10_000_000)
 	if v := strings.TrimSpace(getenv("ALLOW_DEV_USER_HEADER")); v != "" {
 		b, err := strconv.ParseBool(v)

@@ -1,10 +1,12 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,6 +18,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/httprate"
+	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/wedagraph/gateway/auth"
@@ -33,6 +37,7 @@ type Gateway struct {
 	log     *slog.Logger
 	client  *upstream.Client
 	sandbox *sandbox.Running
+	auth    *auth.Authenticator
 	handler http.Handler
 }
 
@@ -41,7 +46,6 @@ type Gateway struct {
 func New(cfg Config, log *slog.Logger) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, log: log}
 	settings := cfg.Upstream
-	devHeaders := cfg.AllowDevHeaders
 	if !settings.Configured() {
 		sb, err := sandbox.Start("127.0.0.1:0", sandbox.Options{Seed: cfg.SandboxSeed}, log)
 		if err != nil {
@@ -49,21 +53,52 @@ func New(cfg Config, log *slog.Logger) (*Gateway, error) {
 		}
 		g.sandbox = sb
 		settings.BaseURL, settings.SecretID, settings.SecretKey, settings.APIKey = sb.URL, sandbox.DefaultSecretID, sandbox.DefaultSecretKey, ""
-		devHeaders = true
 		log.Warn("no WeDa environment configured (WEDA_ENV_ID or WEDA_BASE_URL): serving the embedded sandbox",
 			"sandbox", sb.URL, "demo_user", sandbox.DemoUser)
 	}
-	if devHeaders {
-		log.Warn("the X-Weda-User-Id header names the viewer, unchecked: for development only", "header", auth.UserIDHeader)
-	}
-	client, err := upstream.NewFromSettings(settings, cfg.UpstreamTransport)
+	authCfg, err := g.authMode(cfg)
 	if err != nil {
 		g.closeSandbox()
 		return nil, err
 	}
+	if g.auth, err = auth.New(authCfg, log); err != nil {
+		g.closeSandbox()
+		return nil, err
+	}
+	client, err := upstream.NewFromSettings(settings, cfg.UpstreamTransport)
+	if err != nil {
+		_ = g.Close(context.Background())
+		return nil, err
+	}
 	g.client = client
-	g.handler = g.routes(devHeaders)
+	if g.handler, err = g.routes(); err != nil {
+		_ = g.Close(context.Background())
+		return nil, err
+	}
 	return g, nil
+}
+
+// authMode settles how clients authenticate. In front of a real WeDa, which the gateway can read
+// and act on entirely, it refuses to run unless clients authenticate or the operator opted in.
+func (g *Gateway) authMode(cfg Config) (auth.Config, error) {
+	a := cfg.Auth
+	if a.Mode == "" {
+		switch {
+		case g.sandbox != nil || cfg.AllowDevHeaders:
+			a.Mode = auth.ModeHeader
+		default:
+			return a, errors.New("refusing to start: WeDa is configured and clients would not authenticate. " +
+				"Set AUTH_MODE=jwt with AUTH_JWT_HS256_SECRET or AUTH_JWKS_URL, or, for development only, " +
+				"AUTH_MODE=header with ALLOW_DEV_USER_HEADER=true")
+		}
+	}
+	if a.Mode == auth.ModeHeader {
+		if g.sandbox == nil && !cfg.AllowDevHeaders {
+			return a, errors.New("refusing to start: AUTH_MODE=header trusts any caller; in front of a real WeDa it needs ALLOW_DEV_USER_HEADER=true")
+		}
+		g.log.Warn("the X-Weda-User-Id header names the viewer, unchecked: for development only", "header", auth.UserIDHeader)
+	}
+	return a, nil
 }
 
 // Handler is the gateway's HTTP handler.
@@ -79,6 +114,9 @@ func (g *Gateway) Sandbox() *sandbox.Server {
 
 // Close releases what New started.
 func (g *Gateway) Close(ctx context.Context) error {
+	if g.auth != nil {
+		g.auth.Close()
+	}
 	if g.sandbox != nil {
 		return g.sandbox.Close(ctx)
 	}
@@ -116,45 +154,124 @@ query Inbox {
 }
 `
 
-func (g *Gateway) routes(devHeaders bool) http.Handler {
+func (g *Gateway) routes() (http.Handler, error) {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, g.logRequests, middleware.Recoverer)
+	if len(g.cfg.CORSOrigins) > 0 {
+		r.Use(cors.New(cors.Options{AllowedOrigins: g.cfg.CORSOrigins, AllowedMethods: []string{http.MethodGet, http.MethodPost},
+			AllowedHeaders: []string{"Content-Type", "Authorization", "Idempotency-Key", auth.ActAsHeader, auth.ActAsSourceHeader,
+				auth.UserIDHeader, auth.UserSourceHeader, auth.RolesHeader}, MaxAge: 600}).Handler)
+	}
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	r.Get("/readyz", g.ready)
 
-	gql := r.With(g.withLoaders, withIdempotencyKey)
-	if devHeaders {
-		gql = gql.With(auth.DevHeaders)
+	api, err := g.graphQL()
+	if err != nil {
+		return nil, err
 	}
-	api := g.graphQL()
+	gql := r.With(limitBody(g.cfg.Limits.MaxBodyBytes), g.auth.Middleware)
+	if l := g.cfg.Limits; l.RateRequests > 0 {
+		gql = gql.With(httprate.Limit(l.RateRequests, l.RateWindow, httprate.WithKeyFuncs(clientKey),
+			httprate.WithLimitHandler(func(w http.ResponseWriter, _ *http.Request) {
+				auth.WriteError(w, http.StatusTooManyRequests, "RATE_LIMITED",
+					fmt.Sprintf("more than %d requests in %s: slow down, and retry after the Retry-After header's seconds", l.RateRequests, l.RateWindow))
+			})))
+	}
+	gql = gql.With(g.withLoaders, withIdempotencyKey)
 	gql.Get("/graphql", api.ServeHTTP)
 	gql.Post("/graphql", api.ServeHTTP)
-	gql.Options("/graphql", api.ServeHTTP)
+	r.Options("/graphql", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 
-	opts := graphiql.Options{Endpoint: "/graphql", DefaultQuery: DefaultQuery}
-	if g.sandbox != nil {
-		opts.Headers = map[string]string{auth.UserIDHeader: g.sandbox.UserID(sandbox.DemoUser)}
+	if g.enabled(g.cfg.GraphiQL) {
+		opts := graphiql.Options{Endpoint: "/graphql", DefaultQuery: DefaultQuery}
+		if g.sandbox != nil && g.auth.Mode() == auth.ModeHeader {
+			opts.Headers = map[string]string{auth.UserIDHeader: g.sandbox.UserID(sandbox.DemoUser)}
+		}
+		ui := graphiql.Handler("/graphiql", opts)
+		r.Get("/", ui.ServeHTTP)
+		r.Get("/graphiql/*", ui.ServeHTTP)
 	}
-	ui := graphiql.Handler("/graphiql", opts)
-	r.Get("/", ui.ServeHTTP)
-	r.Get("/graphiql/*", ui.ServeHTTP)
-	return r
+	return r, nil
 }
 
-func (g *Gateway) graphQL() http.Handler {
+// enabled reads an on/off setting whose default is on with the sandbox and off in production.
+func (g *Gateway) enabled(setting *bool) bool {
+	if setting != nil {
+		return *setting
+	}
+	return g.sandbox != nil
+}
+
+// clientKey rate-limits by user, or by address for requests without one.
+func clientKey(r *http.Request) (string, error) {
+	if v, ok := auth.FromContext(r.Context()); ok {
+		return "user:" + v.UserID, nil
+	}
+	return httprate.KeyByIP(r)
+}
+
+// limitBody refuses a request body over max bytes with 413 and a GraphQL error.
+func limitBody(max int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tooLarge := func() {
+				auth.WriteError(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE",
+					fmt.Sprintf("the request body is over %d bytes", max))
+			}
+			if r.ContentLength > max {
+				tooLarge()
+				return
+			}
+			if r.Body != nil {
+				body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+				if err != nil {
+					auth.WriteError(w, http.StatusBadRequest, "BAD_REQUEST", "the request body could not be read")
+					return
+				}
+				if int64(len(body)) > max {
+					tooLarge()
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func (g *Gateway) graphQL() (http.Handler, error) {
 	resolver := &graph.Resolver{Idempotency: idempotency.NewMemory(g.cfg.IdempotencyTTL, g.cfg.IdempotencyKeys)}
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver}))
-	srv.AddTransport(transport.Options{})
+	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: graph.Complexity()}))
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	l := g.cfg.Limits
+	srv.SetParserTokenLimit(l.MaxTokens)
+	if g.enabled(g.cfg.Introspection) {
+		srv.Use(extension.Introspection{})
+	}
+	apq := lru.New[string](l.APQCacheSize)
+	if l.PersistedFile != "" {
+		ops, err := graph.LoadPersisted(l.PersistedFile)
+		if err != nil {
+			return nil, err
+		}
+		for hash, q := range ops {
+			apq.Add(context.Background(), hash, q)
+		}
+		if l.PersistedOnly {
+			srv.Use(graph.PersistedOnly{Operations: ops})
+		}
+		g.log.Info("persisted operations loaded", "count", len(ops), "only", l.PersistedOnly)
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
+	srv.Use(graph.OperationLimits{MaxDepth: l.MaxDepth, MaxAliases: l.MaxAliases, MaxRootFields: l.MaxRootFields})
+	srv.Use(extension.FixedComplexityLimit(l.MaxComplexity))
 	srv.SetErrorPresenter(graph.PresentError)
 	srv.SetRecoverFunc(graph.Recover(g.log))
-	return srv
+	return srv, nil
 }
 
 // withLoaders gives each GraphQL request its own loaders, and reports their calls to the log.

@@ -77,11 +77,21 @@ type harness struct {
 // be (WEDA_BASE_URL and secrets), with the development header allowed.
 func newHarness(t testing.TB, mutate ...func(*gateway.Config)) *harness {
 	t.Helper()
-	sb := sandbox.New(sandbox.Options{})
+	return newHarnessWith(t, sandbox.Options{}, mutate...)
+}
+
+// newHarnessWith is newHarness over a sandbox with the given options (credentials, seed).
+func newHarnessWith(t testing.TB, opts sandbox.Options, mutate ...func(*gateway.Config)) *harness {
+	t.Helper()
+	sb := sandbox.New(opts)
 	up := httptest.NewServer(sb)
 	t.Cleanup(up.Close)
-	env := map[string]string{"WEDA_BASE_URL": up.URL, "WEDA_SECRET_ID": sandbox.DefaultSecretID,
-		"WEDA_SECRET_KEY": sandbox.DefaultSecretKey, "ALLOW_DEV_USER_HEADER": "true"}
+	id, key := opts.SecretID, opts.SecretKey
+	if id == "" && key == "" {
+		id, key = sandbox.DefaultSecretID, sandbox.DefaultSecretKey
+	}
+	env := map[string]string{"WEDA_BASE_URL": up.URL, "WEDA_SECRET_ID": id,
+		"WEDA_SECRET_KEY": key, "ALLOW_DEV_USER_HEADER": "true"}
 	cfg, err := gateway.ConfigFromEnv(func(k string) string { return env[k] })
 	require.NoError(t, err)
 	ct := &countingTransport{base: upstream.NewTransport()}
@@ -98,7 +108,7 @@ func newHarness(t testing.TB, mutate ...func(*gateway.Config)) *harness {
 		require.NoError(t, gw.Close(context.Background()))
 	})
 	client, err := upstream.New(upstream.Config{BaseURL: up.URL,
-		Tokens: upstream.NewClientCredentials(up.URL, sandbox.DefaultSecretID, sandbox.DefaultSecretKey, nil)})
+		Tokens: upstream.NewClientCredentials(up.URL, id, key, nil)})
 	require.NoError(t, err)
 	return &harness{t: t, gw: gw, srv: srv, sb: sb, up: client, calls: ct, logs: logs, me: sb.UserID(sandbox.DemoUser)}
 }
@@ -126,7 +136,10 @@ type gqlResponse struct {
 	status int
 }
 
-// query posts a GraphQL request as user (the dev header; "" for none).
+// asAdmin, passed as the user, queries as the sandbox's administrator with the admin role.
+const asAdmin = "admin"
+
+// query posts a GraphQL request as user (the dev header; "" for none, asAdmin for an operator).
 func (h *harness) query(user, q string, vars map[string]any) gqlResponse {
 	h.t.Helper()
 	body, err := json.Marshal(map[string]any{"query": q, "variables": vars})
@@ -134,7 +147,12 @@ func (h *harness) query(user, q string, vars map[string]any) gqlResponse {
 	req, err := http.NewRequest(http.MethodPost, h.srv.URL+"/graphql", bytes.NewReader(body))
 	require.NoError(h.t, err)
 	req.Header.Set("Content-Type", "application/json")
-	if user != "" {
+	switch user {
+	case "":
+	case asAdmin:
+		req.Header.Set("X-Weda-User-Id", h.userID("administrator"))
+		req.Header.Set("X-Weda-Roles", "admin")
+	default:
 		req.Header.Set("X-Weda-User-Id", user)
 	}
 	resp, err := h.srv.Client().Do(req)

@@ -176,11 +176,21 @@ func TestMutationStop(t *testing.T) {
 	h := newHarness(t)
 	lihua := h.userID("lihua")
 	inst := h.start(lihua, "purchase_order")
-	resp := h.query(h.me, `mutation($id: ID!) { stopFlow(input: { instanceId: $id }) { instance { status } } }`, map[string]any{"id": inst.ID})
-	require.NotEmpty(t, resp.Errors, "kongtest did not start it")
+	stop := `mutation($id: ID!) { stopFlow(input: { instanceId: $id }) { instance { status } } }`
+
+	// kongtest has no part in it: refused by the gateway, before any write.
+	resp := h.query(h.me, stop, map[string]any{"id": inst.ID})
+	require.NotEmpty(t, resp.Errors)
+	assert.Equal(t, "FORBIDDEN", resp.Errors[0].Extensions["code"])
+	assert.Zero(t, h.sb.Calls("StopFlow"))
+
+	// wuxia signs at its first node but did not start it: WeDa refuses, and says why.
+	resp = h.query(h.userID("wuxia"), stop, map[string]any{"id": inst.ID})
+	require.NotEmpty(t, resp.Errors)
 	e := resp.Errors[0]
-	assert.Equal(t, "UPSTREAM_ERROR", e.Extensions["code"])
-	up := e.Extensions["upstream"].(map[string]any)
+	assert.Equal(t, "UPSTREAM_ERROR", e.Extensions["code"], e.Message)
+	up, _ := e.Extensions["upstream"].(map[string]any)
+	require.NotNil(t, up, "%+v", e)
 	assert.Equal(t, "FailedOperation", up["code"])
 	assert.NotEmpty(t, up["requestId"])
 	assert.Contains(t, e.Message, "only the starter")
@@ -275,7 +285,7 @@ func TestMutationStartByProcessKeyRefusals(t *testing.T) {
 	var flows struct {
 		Flow struct{ FlowCode, Version string }
 	}
-	h.ok("", `{ flow(processKey: "purchase_order") { flowCode version } }`, nil, &flows)
+	h.ok(h.me, `{ flow(processKey: "purchase_order") { flowCode version } }`, nil, &flows)
 	var out struct {
 		StartFlow struct{ Instance struct{ Status string } }
 	}

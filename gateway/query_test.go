@@ -299,7 +299,7 @@ func TestHandleNodeMentions(t *testing.T) {
 			}
 		}
 	}
-	h.ok(h.me, `query($id: ID!) { instance(id: $id) { operations { nodes { action mentions { name } contentValid } } } }`,
+	h.ok(asAdmin, `query($id: ID!) { instance(id: $id) { operations { nodes { action mentions { name } contentValid } } } }`,
 		map[string]any{"id": inst}, &out)
 	handle := out.Instance.Operations.Nodes[1]
 	assert.Equal(t, "HANDLE", handle.Action)
@@ -326,7 +326,7 @@ func TestRootLookups(t *testing.T) {
 				PageInfo   struct{ HasNextPage, HasPreviousPage bool }
 			}
 		}
-		h.ok("", `query($id: ID!, $ids: [ID!]) {
+		h.ok(asAdmin, `query($id: ID!, $ids: [ID!]) {
 			user(id: $id) { id name source nickName createdAt }
 			weCom: users(filter: { source: WECOM }, first: 50) { totalCount nodes { name source } }
 			some: users(filter: { ids: $ids }, first: 1) { totalCount nodes { id } pageInfo { hasNextPage hasPreviousPage } }
@@ -356,7 +356,7 @@ func TestRootLookups(t *testing.T) {
 				}
 			}
 		}
-		h.ok("", `{ flows { processKey type } logic: flows(type: LOGIC) { processKey type }
+		h.ok(asAdmin, `{ flows { processKey type } logic: flows(type: LOGIC) { processKey type }
 			flow(processKey: "purchase_order") { name published instances(first: 3, order: { field: STATUS, direction: ASC }) { totalCount nodes { flowName status } } } }`, nil, &out)
 		assert.Len(t, out.Flows, 3)
 		assert.Equal(t, []struct{ ProcessKey, Type string }{{"sync_users", "LOGIC"}}, out.Logic)
@@ -380,7 +380,7 @@ func TestRootLookups(t *testing.T) {
 				}
 			}
 		}
-		h.ok("", `{ instances(filter: { status: APPROVED }, first: 2) { totalCount nodes { id status startUserName startTime endTime startUser { name } currentNode { name } } } }`, nil, &out)
+		h.ok(asAdmin, `{ instances(filter: { status: APPROVED }, first: 2) { totalCount nodes { id status startUserName startTime endTime startUser { name } currentNode { name } } } }`, nil, &out)
 		assert.Positive(t, out.Instances.TotalCount)
 		require.Len(t, out.Instances.Nodes, 2)
 		for _, n := range out.Instances.Nodes {
@@ -390,7 +390,7 @@ func TestRootLookups(t *testing.T) {
 			assert.NotEmpty(t, n.CurrentNode.Name)
 		}
 		var since struct{ Instances struct{ TotalCount int } }
-		h.ok("", `query($t: DateTime) { instances(filter: { startedAfter: $t }) { totalCount } }`,
+		h.ok(asAdmin, `query($t: DateTime) { instances(filter: { startedAfter: $t }) { totalCount } }`,
 			map[string]any{"t": time.Now().Add(time.Hour).Format(time.RFC3339)}, &since)
 		assert.Zero(t, since.Instances.TotalCount)
 	})
@@ -405,7 +405,7 @@ func TestRootLookups(t *testing.T) {
 				PageURL    string
 			}
 		}
-		h.ok("", `query($id: ID!) { task(id: $id) { id status node { name } instance { id name } pageUrl } }`, map[string]any{"id": task}, &out)
+		h.ok(asAdmin, `query($id: ID!) { task(id: $id) { id status node { name } instance { id name } pageUrl } }`, map[string]any{"id": task}, &out)
 		assert.Equal(t, task, out.Task.ID)
 		assert.Equal(t, "TODO", out.Task.Status)
 		assert.Equal(t, "直属主管审批", out.Task.Node.Name)
@@ -420,18 +420,18 @@ func TestNotFoundAndBadInput(t *testing.T) {
 		name, query, code string
 		user              string
 	}{
-		{"unknown user", `{ user(id: "1") { name } }`, "NOT_FOUND", ""},
-		{"unknown flow", `{ flow(processKey: "nope") { name } }`, "NOT_FOUND", ""},
-		{"unknown instance", `{ instance(id: "1234567890123456789") { id } }`, "NOT_FOUND", ""},
-		{"unknown task", `{ task(id: "1234567890123456789") { id } }`, "NOT_FOUND", ""},
+		{"unknown user", `{ user(id: "1") { name } }`, "NOT_FOUND", asAdmin},
+		{"unknown flow", `{ flow(processKey: "nope") { name } }`, "NOT_FOUND", asAdmin},
+		{"unknown instance", `{ instance(id: "1234567890123456789") { id } }`, "NOT_FOUND", asAdmin},
+		{"unknown task", `{ task(id: "1234567890123456789") { id } }`, "NOT_FOUND", asAdmin},
 		{"no viewer", `{ viewer { id } }`, "UNAUTHENTICATED", ""},
-		{"first too large", `{ instances(first: 1000) { totalCount } }`, "BAD_USER_INPUT", ""},
-		{"negative first", `{ instances(first: -1) { totalCount } }`, "BAD_USER_INPUT", ""},
-		{"bad cursor", `{ instances(after: "not-a-cursor") { totalCount } }`, "BAD_USER_INPUT", ""},
-		{"bad DateTime", `{ instances(filter: { startedAfter: "yesterday" }) { totalCount } }`, "BAD_USER_INPUT", ""},
+		{"first too large", `{ instances(first: 1000) { totalCount } }`, "BAD_USER_INPUT", asAdmin},
+		{"negative first", `{ instances(first: -1) { totalCount } }`, "BAD_USER_INPUT", asAdmin},
+		{"bad cursor", `{ instances(after: "not-a-cursor") { totalCount } }`, "BAD_USER_INPUT", asAdmin},
+		{"bad DateTime", `{ instances(filter: { startedAfter: "yesterday" }) { totalCount } }`, "BAD_USER_INPUT", asAdmin},
 		{"unknown enum", `{ viewer { workItems(box: LATER) { totalCount } } }`, "GRAPHQL_VALIDATION_FAILED", "me"},
-		{"malformed query", `{ viewer { id `, "GRAPHQL_PARSE_FAILED", ""},
-		{"unknown field", `{ viewer { shoeSize } }`, "GRAPHQL_VALIDATION_FAILED", ""},
+		{"malformed query", `{ viewer { id `, "GRAPHQL_PARSE_FAILED", "me"},
+		{"unknown field", `{ viewer { shoeSize } }`, "GRAPHQL_VALIDATION_FAILED", "me"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

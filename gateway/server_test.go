@@ -70,15 +70,23 @@ func TestEmbeddedSandboxMode(t *testing.T) {
 	assert.Equal(t, sandbox.DemoUser, out.Data.Viewer.User.Name, "GET /graphql works too")
 }
 
-func TestDevHeaderIgnoredOutsideTheSandboxWithoutOptIn(t *testing.T) {
-	h := newHarness(t, func(c *gateway.Config) { c.AllowDevHeaders = false })
-	res := h.query(h.me, `{ viewer { id } }`, nil)
-	require.NotEmpty(t, res.Errors)
-	assert.Equal(t, "UNAUTHENTICATED", res.Errors[0].Extensions["code"])
+func TestRefusesToStartUnprotectedInFrontOfWeDa(t *testing.T) {
+	for _, env := range []map[string]string{
+		{"WEDA_BASE_URL": "http://127.0.0.1:1", "WEDA_API_KEY": "k"},
+		{"WEDA_BASE_URL": "http://127.0.0.1:1", "WEDA_API_KEY": "k", "AUTH_MODE": "header"},
+		{"WEDA_BASE_URL": "http://127.0.0.1:1", "WEDA_API_KEY": "k", "AUTH_MODE": "jwt"},
+		{"WEDA_BASE_URL": "http://127.0.0.1:1", "WEDA_API_KEY": "k", "AUTH_MODE": "jwt", "AUTH_JWT_HS256_SECRET": "short"},
+	} {
+		cfg, err := gateway.ConfigFromEnv(func(k string) string { return env[k] })
+		require.NoError(t, err)
+		_, err = gateway.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		assert.Error(t, err, "%v", env)
+	}
 }
 
 func TestReadyzReportsAnUnreachableUpstream(t *testing.T) {
-	env := map[string]string{"WEDA_BASE_URL": "http://127.0.0.1:1", "WEDA_API_KEY": "k", "WEDA_TIMEOUT": "200ms"}
+	env := map[string]string{"WEDA_BASE_URL": "http://127.0.0.1:1", "WEDA_API_KEY": "k", "WEDA_TIMEOUT": "200ms",
+		"ALLOW_DEV_USER_HEADER": "true"}
 	cfg, err := gateway.ConfigFromEnv(func(k string) string { return env[k] })
 	require.NoError(t, err)
 	gw, err := gateway.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -122,7 +130,10 @@ func TestGracefulShutdownLetsInFlightRequestsFinish(t *testing.T) {
 
 	result := make(chan string, 1)
 	go func() {
-		resp, err := http.Post("http://"+ln.Addr().String()+"/graphql", "application/json", strings.NewReader(`{"query":"{ flows { name } }"}`))
+		req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/graphql", strings.NewReader(`{"query":"{ flows { name } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Weda-User-Id", gw.Sandbox().UserID(sandbox.DemoUser))
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			result <- err.Error()
 			return

@@ -2278,7 +2278,7 @@ type Query {
   viewer: Viewer
   "A user by id (sys_user _id). One batched OData call per request, shared with every other user lookup."
   user("The user's id." id: ID!): User
-  "Users, filtered and paged (sys_user OData query)."
+  "Users, filtered and paged (sys_user OData query). For operators (the admin role) only: FORBIDDEN otherwise."
   users(
     "What to match; all users when null."
     filter: UserFilter
@@ -2291,7 +2291,11 @@ type Query {
   flows("The kind of flow." type: FlowType = APPROVAL): [Flow!]
   "A deployed flow by its stable process key. One ListDeployedFlows call per request, shared."
   flow("The flow's ProcessKey." processKey: String!): Flow
-  "Flow instances, filtered, sorted and paged (GetFlowInstances)."
+  """
+  Flow instances, filtered, sorted and paged (GetFlowInstances). An operator (the admin role) sees
+  all; anyone else sees the instances they started (the rest of theirs are in viewer.workItems),
+  and asking for another starter's is FORBIDDEN.
+  """
   instances(
     "What to match; all instances when null."
     filter: InstanceFilter
@@ -2305,13 +2309,15 @@ type Query {
   """
   A flow instance by id. WeDa has no lookup by instance id: this costs two upstream calls, one
   task of the instance (GetFlowInstanceTasks) and the instance detail seen through it
-  (DescribeProcessInstance). Null with NOT_FOUND when there is no such instance.
+  (DescribeProcessInstance). Null with NOT_FOUND when there is no such instance, and with FORBIDDEN
+  when the viewer did not start it, holds no task in it and was not copied on it (checking that
+  costs one or two more calls; operators see every instance).
   """
   instance("The instance id (InstanceId)." id: ID!): FlowInstance
   """
   A task by id. WeDa has no lookup by task id: this costs two upstream calls, the instance behind
   the task (DescribeProcessInstance) and the task within it (GetFlowInstanceTasks). Null with
-  NOT_FOUND when there is no such task.
+  NOT_FOUND when there is no such task, and with FORBIDDEN when the viewer may not see its instance.
   """
   task("The task id (TaskId / FlowTaskId)." id: ID!): Task
 }

@@ -297,6 +297,9 @@ func completeTaskMutation(input model.CompleteTaskInput) mutation[*model.Complet
 			return nil
 		},
 		run: func(ctx context.Context, me upstream.UserInfo) (*model.CompleteTaskPayload, error) {
+			if _, err := ownTask(ctx, input.TaskID); err != nil {
+				return nil, err
+			}
 			req := &upstream.CompleteTaskRequest{TaskID: upstream.ID(input.TaskID), ButtonAction: taskActions[input.Action],
 				Comment: deref(input.Comment), Approver: me, CcUserIDs: toIDs(input.CcUserIds)}
 			if input.TransferTo != nil {
@@ -376,6 +379,9 @@ func stopFlowMutation(input model.StopFlowInput) mutation[*model.InstancePayload
 	return instanceWrite(input.ClientMutationID, input,
 		func(me upstream.UserInfo) error { return requireID("instanceId", input.InstanceID) },
 		func(ctx context.Context, me upstream.UserInfo) (string, error) {
+			if _, err := instanceByID(ctx, input.InstanceID); err != nil {
+				return "", err
+			}
 			return input.InstanceID, upstreamWrite(ctx, func(ctx context.Context, c *upstream.Client) error {
 				return c.StopFlow(ctx, &upstream.StopFlowRequest{InstanceID: upstream.ID(input.InstanceID), Operator: me,
 					DeleteReason: deref(input.Reason)})
@@ -394,13 +400,14 @@ func submitNextApproversMutation(input model.SubmitNextApproversInput) mutation[
 	return instanceWrite(input.ClientMutationID, input,
 		func(me upstream.UserInfo) error { return requireIDs("pendingTaskIds", input.PendingTaskIds, 50) },
 		func(ctx context.Context, _ upstream.UserInfo) (string, error) {
-			err := upstreamWrite(ctx, func(ctx context.Context, c *upstream.Client) error {
-				return c.SubmitFlowTaskList(ctx, toIDs(input.PendingTaskIds))
-			})
+			pending, err := taskByID(ctx, input.PendingTaskIds[0])
 			if err != nil {
 				return "", err
 			}
-			return instanceOfTask(ctx, input.PendingTaskIds[0])
+			err = upstreamWrite(ctx, func(ctx context.Context, c *upstream.Client) error {
+				return c.SubmitFlowTaskList(ctx, toIDs(input.PendingTaskIds))
+			})
+			return pending.InstanceID, err
 		},
 		func(ctx context.Context, _ upstream.UserInfo) (string, bool, error) {
 			t, err := taskByID(ctx, input.PendingTaskIds[0])
@@ -415,6 +422,9 @@ func pressInstanceMutation(input model.PressInstanceInput) mutation[*model.Insta
 	return instanceWrite(input.ClientMutationID, input,
 		func(me upstream.UserInfo) error { return requireID("instanceId", input.InstanceID) },
 		func(ctx context.Context, _ upstream.UserInfo) (string, error) {
+			if _, err := instanceByID(ctx, input.InstanceID); err != nil {
+				return "", err
+			}
 			return input.InstanceID, upstreamWrite(ctx, func(ctx context.Context, c *upstream.Client) error {
 				return c.PressTask(ctx, upstream.ID(input.InstanceID))
 			})
@@ -439,6 +449,15 @@ func revokeTaskMutation(input model.RevokeTaskInput) mutation[*model.InstancePay
 			kind := upstream.RevokeByApprover
 			if input.As == model.RevokerRoleStarter {
 				kind = upstream.RevokeByStarter
+				t, err := taskByID(ctx, input.TaskID)
+				if err != nil {
+					return "", err
+				}
+				if t.StartUserID != string(me.UserID) {
+					return "", codeError(CodeForbidden, "you did not start the instance of task %s", input.TaskID)
+				}
+			} else if _, err := ownTask(ctx, input.TaskID); err != nil {
+				return "", err
 			}
 			err := upstreamWrite(ctx, func(ctx context.Context, c *upstream.Client) error {
 				return c.Revoke(ctx, &upstream.RevokeRequest{TaskID: upstream.ID(input.TaskID), Revoker: me, RevokerType: kind})
@@ -476,6 +495,9 @@ func addCounterSignersMutation(input model.AddCounterSignersInput) mutation[*mod
 			return requireIDs("userIds", input.UserIds, 20)
 		},
 		func(ctx context.Context, me upstream.UserInfo) (string, error) {
+			if _, err := ownTask(ctx, input.TaskID); err != nil {
+				return "", err
+			}
 			err := upstreamWrite(ctx, func(ctx context.Context, c *upstream.Client) error {
 				return c.AddCounterSignAssignee(ctx, &upstream.AddCounterSignRequest{TaskID: upstream.ID(input.TaskID),
 					Approver: me, AssigneeIDs: toIDs(input.UserIds)})
@@ -514,10 +536,11 @@ func rollBackTaskMutation(input model.RollBackTaskInput) mutation[*model.Instanc
 			return requireID("targetNodeId", input.TargetNodeID)
 		},
 		func(ctx context.Context, me upstream.UserInfo) (string, error) {
-			inst, err := instanceOfTask(ctx, input.TaskID)
+			task, err := ownTask(ctx, input.TaskID)
 			if err != nil {
 				return "", err
 			}
+			inst := task.InstanceID
 			targets, err := loader.For(ctx).RollbackTargets(ctx, inst)
 			if err != nil {
 				return "", err

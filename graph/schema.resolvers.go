@@ -286,6 +286,9 @@ func (r *queryResolver) User(ctx context.Context, id string) (*model.User, error
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, filter *model.UserFilter, first *int, after *string) (*model.UserConnection, error) {
+	if err := requireAdmin(ctx, "listing users"); err != nil {
+		return nil, err
+	}
 	offset, limit, err := window(first, after, 20, 100)
 	if err != nil {
 		return nil, err
