@@ -1,10 +1,7 @@
 package gateway_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -342,24 +339,6 @@ func TestMutationInputValidatedBeforeAnyUpstreamCall(t *testing.T) {
 	})
 }
 
-// post sends a mutation with headers of the test's choosing.
-func (h *harness) post(headers map[string]string, q string, vars map[string]any) gqlResponse {
-	h.t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := h.srv.Client().Do(req)
-	require.NoError(h.t, err)
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var out gqlResponse
-	require.NoError(h.t, json.Unmarshal(raw, &out), string(raw))
-	return out
-}
-
 const startWithKey = `mutation { startFlow(input: { processKey: "purchase_order" }) { clientMutationId instance { id } } }`
 
 func startedID(t *testing.T, res gqlResponse) string {
@@ -379,7 +358,10 @@ func TestIdempotentStartFlow(t *testing.T) {
 	ids := make([]string, 10)
 	var wg sync.WaitGroup
 	for i := range ids {
-		wg.Go(func() { ids[i] = startedID(t, h.post(headers, startWithKey, nil)) })
+		wg.Go(func() {
+			_, res := h.raw(headers, gqlBody(startWithKey, nil))
+			ids[i] = startedID(t, res)
+		})
 	}
 	wg.Wait()
 	assert.EqualValues(t, 1, h.sb.Calls("StartFlow"), "exactly one instance was started")
@@ -388,7 +370,8 @@ func TestIdempotentStartFlow(t *testing.T) {
 	}
 
 	// The same key from another viewer is theirs alone.
-	other := startedID(t, h.post(map[string]string{"X-Weda-User-Id": h.userID("lihua"), "Idempotency-Key": "start-42"}, startWithKey, nil))
+	_, res := h.raw(map[string]string{"X-Weda-User-Id": h.userID("lihua"), "Idempotency-Key": "start-42"}, gqlBody(startWithKey, nil))
+	other := startedID(t, res)
 	assert.NotEqual(t, ids[0], other)
 	assert.EqualValues(t, 2, h.sb.Calls("StartFlow"))
 
@@ -400,7 +383,7 @@ func TestIdempotentStartFlow(t *testing.T) {
 	assert.EqualValues(t, 3, h.sb.Calls("StartFlow"))
 
 	// The same key with another input is a client bug, said as such.
-	res := h.query(h.me, `mutation { startFlow(input: { processKey: "leave_request", clientMutationId: "m-1" }) { instance { id } } }`, nil)
+	res = h.query(h.me, `mutation { startFlow(input: { processKey: "leave_request", clientMutationId: "m-1" }) { instance { id } } }`, nil)
 	require.NotEmpty(t, res.Errors)
 	assert.Equal(t, "BAD_USER_INPUT", res.Errors[0].Extensions["code"])
 	assert.Contains(t, res.Errors[0].Message, "different input")

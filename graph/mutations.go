@@ -388,12 +388,17 @@ func stopFlowMutation(input model.StopFlowInput) mutation[*model.InstancePayload
 			})
 		},
 		func(ctx context.Context, _ upstream.UserInfo) (string, bool, error) {
-			inst, err := instanceByID(ctx, input.InstanceID)
-			if err != nil {
-				return "", false, err
-			}
-			return inst.ID, inst.Status != model.InstanceStatusInProgress, nil
+			return instanceEnded(ctx, input.InstanceID)
 		})
+}
+
+// instanceEnded reports whether an instance is no longer in progress (stopped, revoked, decided).
+func instanceEnded(ctx context.Context, id string) (string, bool, error) {
+	inst, err := instanceByID(ctx, id)
+	if err != nil {
+		return "", false, err
+	}
+	return inst.ID, inst.Status != model.InstanceStatusInProgress, nil
 }
 
 func submitNextApproversMutation(input model.SubmitNextApproversInput) mutation[*model.InstancePayload] {
@@ -475,11 +480,7 @@ func revokeTaskMutation(input model.RevokeTaskInput) mutation[*model.InstancePay
 			if input.As == model.RevokerRoleApprover {
 				return t.InstanceID, t.Result == model.OperationActionRevoke, nil
 			}
-			inst, err := instanceByID(ctx, t.InstanceID)
-			if err != nil {
-				return "", false, err
-			}
-			return inst.ID, inst.Status != model.InstanceStatusInProgress, nil
+			return instanceEnded(ctx, t.InstanceID)
 		})
 }
 

@@ -877,14 +877,19 @@ func submitFlowTaskList(e *engine, _ string, body []byte) (any, *apiError) {
 	return result(true), nil
 }
 
-func pressTask(e *engine, _ string, body []byte) (any, *apiError) {
+// instanceOf reads a body of just {"InstanceId": ...} and finds the instance.
+func instanceOf(e *engine, body []byte) (*instance, *apiError) {
 	var req struct {
 		InstanceID sid `json:"InstanceId"`
 	}
 	if err := decode(body, &req); err != nil {
 		return nil, err
 	}
-	inst, err := e.instance(string(req.InstanceID))
+	return e.instance(string(req.InstanceID))
+}
+
+func pressTask(e *engine, _ string, body []byte) (any, *apiError) {
+	inst, err := instanceOf(e, body)
 	if err != nil {
 		return nil, err
 	}
@@ -965,13 +970,7 @@ func addCounterSignAssignee(e *engine, _ string, body []byte) (any, *apiError) {
 // --- [18] [19] ---
 
 func getPreElementList(e *engine, _ string, body []byte) (any, *apiError) {
-	var req struct {
-		InstanceID sid `json:"InstanceId"`
-	}
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	inst, err := e.instance(string(req.InstanceID))
+	inst, err := instanceOf(e, body)
 	if err != nil {
 		return nil, err
 	}
