@@ -32,6 +32,7 @@ type Config struct {
 	GraphiQL      *bool // GRAPHIQL: serve GraphiQL at /; default on with the sandbox only
 	Introspection *bool // INTROSPECTION: answer schema introspection; default on with the sandbox only
 	CORSOrigins   []string
+	Metrics       bool // METRICS: serve Prometheus metrics at /metrics; default true
 
 	// UpstreamTransport, when set, carries every upstream request (tests count calls with it).
 	UpstreamTransport http.RoundTripper
@@ -59,7 +60,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	cfg := Config{Port: 8080, Upstream: up, ShutdownTimeout: 15 * time.Second, SandboxSeed: 1,
-		IdempotencyTTL: 24 * time.Hour, IdempotencyKeys: 100_000,
+		IdempotencyTTL: 24 * time.Hour, IdempotencyKeys: 100_000, Metrics: true,
 		Limits: Limits{MaxBodyBytes: 1 << 20, MaxDepth: 12, MaxComplexity: 30000, MaxAliases: 30, MaxRootFields: 20,
 			MaxTokens: 15000, RateRequests: 300, RateWindow: time.Minute, APQCacheSize: 1000},
 		Auth: auth.Config{Mode: strings.TrimSpace(getenv("AUTH_MODE")), HS256Secret: []byte(getenv("AUTH_JWT_HS256_SECRET")),
@@ -138,6 +139,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	intVar("IDEMPOTENCY_MAX_KEYS", &cfg.IdempotencyKeys, 1, 10_000_000)
+	if v := strings.TrimSpace(getenv("METRICS")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("METRICS=%q: want true or false", v))
+		}
+		cfg.Metrics = b
+	}
 	if v := strings.TrimSpace(getenv("ALLOW_DEV_USER_HEADER")); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

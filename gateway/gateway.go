@@ -27,6 +27,7 @@ import (
 	"github.com/wedagraph/gateway/graph/loader"
 	"github.com/wedagraph/gateway/graphiql"
 	"github.com/wedagraph/gateway/idempotency"
+	"github.com/wedagraph/gateway/metrics"
 	"github.com/wedagraph/gateway/upstream"
 	"github.com/wedagraph/gateway/upstream/sandbox"
 )
@@ -38,13 +39,14 @@ type Gateway struct {
 	client  *upstream.Client
 	sandbox *sandbox.Running
 	auth    *auth.Authenticator
+	metrics *metrics.Metrics
 	handler http.Handler
 }
 
 // New builds the gateway. With no WeDa environment configured it starts the embedded sandbox on
 // a loopback port and talks to it over HTTP through the same client as to WeDa.
 func New(cfg Config, log *slog.Logger) (*Gateway, error) {
-	g := &Gateway{cfg: cfg, log: log}
+	g := &Gateway{cfg: cfg, log: log, metrics: metrics.New()}
 	settings := cfg.Upstream
 	if !settings.Configured() {
 		sb, err := sandbox.Start("127.0.0.1:0", sandbox.Options{Seed: cfg.SandboxSeed}, log)
@@ -65,7 +67,11 @@ func New(cfg Config, log *slog.Logger) (*Gateway, error) {
 		g.closeSandbox()
 		return nil, err
 	}
-	client, err := upstream.NewFromSettings(settings, cfg.UpstreamTransport)
+	transport := cfg.UpstreamTransport
+	if transport == nil {
+		transport = upstream.NewTransport()
+	}
+	client, err := upstream.NewFromSettings(settings, g.metrics.Transport(transport))
 	if err != nil {
 		_ = g.Close(context.Background())
 		return nil, err
@@ -156,7 +162,7 @@ query Inbox {
 
 func (g *Gateway) routes() (http.Handler, error) {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, g.logRequests, middleware.Recoverer)
+	r.Use(middleware.RequestID, g.logRequests, g.metrics.Middleware, middleware.Recoverer)
 	if len(g.cfg.CORSOrigins) > 0 {
 		r.Use(cors.New(cors.Options{AllowedOrigins: g.cfg.CORSOrigins, AllowedMethods: []string{http.MethodGet, http.MethodPost},
 			AllowedHeaders: []string{"Content-Type", "Authorization", "Idempotency-Key", auth.ActAsHeader, auth.ActAsSourceHeader,
@@ -166,6 +172,9 @@ func (g *Gateway) routes() (http.Handler, error) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	r.Get("/readyz", g.ready)
+	if g.cfg.Metrics {
+		r.Handle("/metrics", g.metrics.Handler())
+	}
 
 	api, err := g.graphQL()
 	if err != nil {
@@ -269,6 +278,7 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
 	srv.Use(graph.OperationLimits{MaxDepth: l.MaxDepth, MaxAliases: l.MaxAliases, MaxRootFields: l.MaxRootFields})
 	srv.Use(extension.FixedComplexityLimit(l.MaxComplexity))
+	srv.Use(g.metrics.GraphQLErrors())
 	srv.SetErrorPresenter(graph.PresentError)
 	srv.SetRecoverFunc(graph.Recover(g.log))
 	return srv, nil

@@ -154,3 +154,22 @@ func TestGracefulShutdownLetsInFlightRequestsFinish(t *testing.T) {
 	_, err = http.Get("http://" + ln.Addr().String() + "/healthz")
 	assert.Error(t, err, "no longer listening")
 }
+
+func TestMetrics(t *testing.T) {
+	h := newHarness(t)
+	h.query(h.me, `{ flows { name } }`, nil)
+	h.query(asAdmin, `{ user(id: "1") { name } }`, nil)
+	status, body, _ := get(t, h.srv.URL+"/metrics")
+	require.Equal(t, 200, status)
+	for _, want := range []string{
+		`weda_gateway_http_requests_total{route="/graphql",status="200"} 2`,
+		`weda_gateway_upstream_requests_total{endpoint="ListDeployedFlows",status="200"} 1`,
+		`weda_gateway_upstream_requests_total{endpoint="token",status="200"} 1`,
+		`weda_gateway_upstream_requests_total{endpoint="sys_user",status="200"} 1`,
+		`weda_gateway_graphql_errors_total{code="NOT_FOUND"} 1`,
+		`weda_gateway_upstream_request_duration_seconds_bucket{endpoint="ListDeployedFlows"`,
+	} {
+		assert.Contains(t, body, want)
+	}
+	assert.NotContains(t, body, h.me, "no ids in labels")
+}
