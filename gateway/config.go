@@ -33,6 +33,9 @@ type Config struct {
 	Introspection *bool // INTROSPECTION: answer schema introspection; default on with the sandbox only
 	CORSOrigins   []string
 	Metrics       bool // METRICS: serve Prometheus metrics at /metrics; default true
+	// ReferenceTTL (REFERENCE_CACHE_TTL) keeps deployed flows and user records across requests;
+	// default 30s, 0 turns the cache off.
+	ReferenceTTL time.Duration
 
 	// UpstreamTransport, when set, carries every upstream request (tests count calls with it).
 	UpstreamTransport http.RoundTripper
@@ -60,7 +63,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	cfg := Config{Port: 8080, Upstream: up, ShutdownTimeout: 15 * time.Second, SandboxSeed: 1,
-		IdempotencyTTL: 24 * time.Hour, IdempotencyKeys: 100_000, Metrics: true,
+		IdempotencyTTL: 24 * time.Hour, IdempotencyKeys: 100_000, Metrics: true, ReferenceTTL: 30 * time.Second,
 		Limits: Limits{MaxBodyBytes: 1 << 20, MaxDepth: 12, MaxComplexity: 30000, MaxAliases: 30, MaxRootFields: 20,
 			MaxTokens: 15000, RateRequests: 300, RateWindow: time.Minute, APQCacheSize: 1000},
 		Auth: auth.Config{Mode: strings.TrimSpace(getenv("AUTH_MODE")), HS256Secret: []byte(getenv("AUTH_JWT_HS256_SECRET")),
@@ -95,6 +98,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	durVar("USER_BATCH_WAIT", &cfg.Loader.BatchWait)
 	durVar("SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout)
 	durVar("IDEMPOTENCY_TTL", &cfg.IdempotencyTTL)
+	durVar("REFERENCE_CACHE_TTL", &cfg.ReferenceTTL)
 	l := &cfg.Limits
 	var bodyBytes int
 	intVar("MAX_BODY_BYTES", &bodyBytes, 1024, 64<<20)

@@ -40,13 +40,14 @@ type Gateway struct {
 	sandbox *sandbox.Running
 	auth    *auth.Authenticator
 	metrics *metrics.Metrics
+	shared  *loader.Shared
 	handler http.Handler
 }
 
 // New builds the gateway. With no WeDa environment configured it starts the embedded sandbox on
 // a loopback port and talks to it over HTTP through the same client as to WeDa.
 func New(cfg Config, log *slog.Logger) (*Gateway, error) {
-	g := &Gateway{cfg: cfg, log: log, metrics: metrics.New()}
+	g := &Gateway{cfg: cfg, log: log, metrics: metrics.New(), shared: loader.NewShared(cfg.ReferenceTTL)}
 	settings := cfg.Upstream
 	if !settings.Configured() {
 		sb, err := sandbox.Start("127.0.0.1:0", sandbox.Options{Seed: cfg.SandboxSeed}, log)
@@ -287,7 +288,7 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 // withLoaders gives each GraphQL request its own loaders, and reports their calls to the log.
 func (g *Gateway) withLoaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l := loader.New(g.client, g.cfg.Loader)
+		l := loader.New(g.client, g.cfg.Loader, g.shared)
 		if st, ok := r.Context().Value(statsKey{}).(*requestStats); ok {
 			st.loaders = l
 		}

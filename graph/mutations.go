@@ -195,20 +195,33 @@ func startFlowMutation(input model.StartFlowInput) mutation[*model.StartFlowPayl
 			if params, ok := input.StartParameters.(map[string]any); ok {
 				req.StartParams = params
 			}
-			if input.FlowCode != nil {
-				req.FlowCode, req.FlowVersion = upstream.ID(*input.FlowCode), *input.FlowVersion
-			} else {
+			lookup := input.FlowCode == nil
+			if lookup {
 				f, err := deployedFlow(ctx, input.ProcessKey)
 				if err != nil {
 					return nil, err
 				}
 				req.FlowCode, req.FlowVersion = f.FlowCode, string(f.Version)
+			} else {
+				req.FlowCode, req.FlowVersion = upstream.ID(*input.FlowCode), *input.FlowVersion
 			}
 			var res *upstream.StartFlowResult
-			err := upstreamWrite(ctx, func(ctx context.Context, c *upstream.Client) (err error) {
-				res, err = c.StartFlow(ctx, req)
-				return err
-			})
+			start := func() error {
+				return upstreamWrite(ctx, func(ctx context.Context, c *upstream.Client) (err error) {
+					res, err = c.StartFlow(ctx, req)
+					return err
+				})
+			}
+			err := start()
+			// A cached flow code goes stale when the flow is saved again. WeDa refused the start
+			// outright (nothing happened), so look again and, if the code moved, send it once more.
+			if shared := loader.For(ctx).Shared(); err != nil && lookup && shared != nil && errors.Is(err, upstream.ErrInvalidInput) {
+				shared.InvalidateFlows()
+				if f, ferr := deployedFlow(ctx, input.ProcessKey); ferr == nil && f.FlowCode != req.FlowCode {
+					req.FlowCode, req.FlowVersion = f.FlowCode, string(f.Version)
+					err = start()
+				}
+			}
 			if err != nil {
 				return nil, err
 			}

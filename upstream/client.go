@@ -123,7 +123,8 @@ func WithEnvType(ctx context.Context, env string) context.Context {
 	return context.WithValue(ctx, envKey{}, env)
 }
 
-func (c *Client) envFor(ctx context.Context) string {
+// EnvFor is the environment type calls under ctx go to.
+func (c *Client) EnvFor(ctx context.Context) string {
 	if env, ok := ctx.Value(envKey{}).(string); ok && ValidEnvType(env) {
 		return env
 	}
@@ -161,7 +162,7 @@ func (c *Client) workflow(ctx context.Context, endpoint string, write bool, in, 
 	return c.do(ctx, call{
 		endpoint: endpoint,
 		method:   http.MethodPost,
-		path:     "/weda/workflow/v1/" + c.envFor(ctx) + "/" + endpoint,
+		path:     "/weda/workflow/v1/" + c.EnvFor(ctx) + "/" + endpoint,
 		body:     in,
 		write:    write,
 	}, out)

@@ -76,7 +76,7 @@ func (c *Client) ListUsers(ctx context.Context, q UserQuery) (*UserList, error) 
 	}
 	var out UserList
 	err := c.do(ctx, call{endpoint: UserModel, method: http.MethodGet, odata: true,
-		path: "/weda/odata/v1/" + c.envFor(ctx) + "/" + UserModel, query: v}, &out)
+		path: "/weda/odata/v1/" + c.EnvFor(ctx) + "/" + UserModel, query: v}, &out)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (c *Client) ListUsers(ctx context.Context, q UserQuery) (*UserList, error) 
 func (c *Client) GetUser(ctx context.Context, id ID) (*User, error) {
 	var out User
 	err := c.do(ctx, call{endpoint: UserModel, method: http.MethodGet, odata: true,
-		path: "/weda/odata/v1/" + c.envFor(ctx) + "/" + UserModel + "(" + ODataString(string(id)) + ")"}, &out)
+		path: "/weda/odata/v1/" + c.EnvFor(ctx) + "/" + UserModel + "(" + ODataString(string(id)) + ")"}, &out)
 	if err != nil {
 		return nil, err
 	}

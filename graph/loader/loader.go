@@ -42,7 +42,8 @@ type Loaders struct {
 	mu   sync.Mutex
 	memo map[string]*entry
 
-	users *userBatcher
+	users  *userBatcher
+	shared *Shared // across requests; nil when off
 
 	// inflight and lastDone tell the user batcher whether more lookups may still come.
 	inflight atomic.Int64
@@ -55,8 +56,8 @@ type entry struct {
 	err  error
 }
 
-// New returns the loaders for one request.
-func New(client *upstream.Client, cfg Config) *Loaders {
+// New returns the loaders for one request; shared may be nil.
+func New(client *upstream.Client, cfg Config, shared *Shared) *Loaders {
 	if cfg.MaxConcurrent <= 0 {
 		cfg.MaxConcurrent = 64
 	}
@@ -67,7 +68,7 @@ func New(client *upstream.Client, cfg Config) *Loaders {
 		cfg.BatchWait = 2 * time.Millisecond
 	}
 	l := &Loaders{client: client, sem: make(chan struct{}, cfg.MaxConcurrent), max: int64(cfg.MaxCalls),
-		memo: map[string]*entry{}}
+		memo: map[string]*entry{}, shared: shared}
 	l.users = newUserBatcher(l, cfg.BatchWait)
 	return l
 }
@@ -91,6 +92,9 @@ func For(ctx context.Context) *Loaders {
 
 // Calls reports how many upstream calls the request has made.
 func (l *Loaders) Calls() int64 { return l.calls.Load() }
+
+// Shared is the cross-request cache, or nil.
+func (l *Loaders) Shared() *Shared { return l.shared }
 
 // Client is the upstream client, for writes (which are never memoized).
 func (l *Loaders) Client() *upstream.Client { return l.client }
@@ -209,6 +213,9 @@ func (l *Loaders) ListUsers(ctx context.Context, q upstream.UserQuery) (*upstrea
 
 // Flows lists the deployed flows of a type.
 func (l *Loaders) Flows(ctx context.Context, flowType int) (*upstream.DeployedFlows, error) {
+	if l.shared != nil {
+		return l.cachedFlows(ctx, flowType)
+	}
 	return memo(ctx, l, key("ListDeployedFlows", flowType), func(ctx context.Context) (*upstream.DeployedFlows, error) {
 		return l.client.ListDeployedFlows(ctx, flowType)
 	})

@@ -85,18 +85,26 @@ func (b *userBatcher) dispatch(ctx context.Context) {
 }
 
 func (b *userBatcher) fetch(ctx context.Context, ids []string) {
-	found := map[string]*upstream.User{}
-	err := b.l.Do(ctx, func(ctx context.Context) error {
-		uids := make([]upstream.ID, len(ids))
-		for i, id := range ids {
-			uids[i] = upstream.ID(id)
+	found, missing := b.l.cachedUsers(ctx, ids)
+	var err error
+	if len(missing) > 0 {
+		fetched := map[string]*upstream.User{}
+		err = b.l.Do(ctx, func(ctx context.Context) error {
+			uids := make([]upstream.ID, len(missing))
+			for i, id := range missing {
+				uids[i] = upstream.ID(id)
+			}
+			users, err := b.l.client.GetUsersByIDs(ctx, uids)
+			for i := range users {
+				fetched[string(users[i].ID)] = &users[i]
+			}
+			return err
+		})
+		b.l.rememberUsers(ctx, fetched)
+		for id, u := range fetched {
+			found[id] = u
 		}
-		users, err := b.l.client.GetUsersByIDs(ctx, uids)
-		for i := range users {
-			found[string(users[i].ID)] = &users[i]
-		}
-		return err
-	})
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, id := range ids {

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -142,6 +143,23 @@ func (s *Server) ExpireTokens() {
 	for t := range s.tokens {
 		s.tokens[t] = time.Time{}
 	}
+}
+
+// SaveFlow simulates saving a flow in the designer: as in WeDa, its FlowCode changes and its
+// version goes up, while running instances keep the code they started with.
+func (s *Server) SaveFlow(processKey string) (flowCode string, ok bool) {
+	e := s.engine()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	f := e.flowByKey[processKey]
+	if f == nil {
+		return "", false
+	}
+	f.FlowCode = e.nextID()
+	if v, err := strconv.ParseFloat(f.Version, 64); err == nil {
+		f.Version = strconv.FormatFloat(v+1, 'f', 1, 64)
+	}
+	return f.FlowCode, true
 }
 
 // UserID returns the id of the seeded user with that login name, or "".

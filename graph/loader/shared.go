@@ -1,0 +1,90 @@
+package loader
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+
+	"github.com/wedagraph/gateway/upstream"
+)
+
+// Shared caches reference data across requests for a short time: the deployed flows and user
+// records, which are the same for every viewer. Per-viewer data (boxes, messages, tasks) is never
+// cached here. Concurrent misses for one key, from any number of requests, make one call.
+type Shared struct {
+	flows *otter.Cache[string, *upstream.DeployedFlows]
+	users *otter.Cache[string, *upstream.User]
+}
+
+// NewShared returns a cache keeping entries for ttl; nil when ttl is zero (caching off).
+func NewShared(ttl time.Duration) *Shared {
+	if ttl <= 0 {
+		return nil
+	}
+	flows, err := otter.New(&otter.Options[string, *upstream.DeployedFlows]{
+		MaximumSize: 64, ExpiryCalculator: otter.ExpiryWriting[string, *upstream.DeployedFlows](ttl)})
+	if err != nil {
+		panic(err) // only for invalid options, which are constant here
+	}
+	users, err := otter.New(&otter.Options[string, *upstream.User]{
+		MaximumSize: 50_000, ExpiryCalculator: otter.ExpiryWriting[string, *upstream.User](ttl)})
+	if err != nil {
+		panic(err)
+	}
+	return &Shared{flows: flows, users: users}
+}
+
+// InvalidateFlows drops the cached flows, e.g. when WeDa refused a flow code as stale.
+func (s *Shared) InvalidateFlows() {
+	if s != nil {
+		s.flows.InvalidateAll()
+	}
+}
+
+func flowsKey(env string, flowType int) string { return fmt.Sprintf("%s/%d", env, flowType) }
+
+func userKey(env, id string) string { return env + "/" + id }
+
+// cachedFlows returns the flows from the shared cache, loading them through this request.
+func (l *Loaders) cachedFlows(ctx context.Context, flowType int) (*upstream.DeployedFlows, error) {
+	key := flowsKey(l.client.EnvFor(ctx), flowType)
+	return l.shared.flows.Get(ctx, key, otter.LoaderFunc[string, *upstream.DeployedFlows](
+		func(ctx context.Context, _ string) (*upstream.DeployedFlows, error) {
+			var out *upstream.DeployedFlows
+			err := l.Do(ctx, func(ctx context.Context) (err error) {
+				out, err = l.client.ListDeployedFlows(ctx, flowType)
+				return err
+			})
+			return out, err
+		}))
+}
+
+// cachedUsers splits ids into users the shared cache holds and ids still to fetch.
+func (l *Loaders) cachedUsers(ctx context.Context, ids []string) (map[string]*upstream.User, []string) {
+	found := map[string]*upstream.User{}
+	if l.shared == nil {
+		return found, ids
+	}
+	env := l.client.EnvFor(ctx)
+	var missing []string
+	for _, id := range ids {
+		if u, ok := l.shared.users.GetIfPresent(userKey(env, id)); ok {
+			found[id] = u
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return found, missing
+}
+
+func (l *Loaders) rememberUsers(ctx context.Context, users map[string]*upstream.User) {
+	if l.shared == nil {
+		return
+	}
+	env := l.client.EnvFor(ctx)
+	for id, u := range users {
+		l.shared.users.Set(userKey(env, id), u)
+	}
+}
