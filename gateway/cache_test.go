@@ -47,7 +47,9 @@ func TestStartFlowSurvivesAStaleCachedFlowCode(t *testing.T) {
 	require.NotEqual(t, flow.Flow.FlowCode, newCode)
 
 	var out struct {
-		StartFlow struct{ Instance struct{ FlowCode, Status string } }
+		StartFlow struct {
+			Instance struct{ FlowCode, Status string }
+		}
 	}
 	h.ok(h.userID("lihua"), `mutation { startFlow(input: { processKey: "leave_request" }) { instance { flowCode status } } }`, nil, &out)
 	assert.Equal(t, newCode, out.StartFlow.Instance.FlowCode)
