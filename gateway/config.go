@@ -20,6 +20,7 @@ type Config struct {
 	Port            int               // PORT, default 8080
 	Upstream        upstream.Settings // WEDA_*
 	AllowDevHeaders bool              // ALLOW_DEV_USER_HEADER: trust X-Weda-User-Id outside the sandbox
+	AllowEnvSwitch  bool              // ALLOW_ENV_OVERRIDE: let a request pick pre or prod with X-Weda-Env
 	Loader          loader.Config     // MAX_CONCURRENT_UPSTREAM, MAX_UPSTREAM_CALLS, USER_BATCH_WAIT
 	ShutdownTimeout time.Duration     // SHUTDOWN_TIMEOUT, default 15s
 	SandboxSeed     uint64            // SANDBOX_SEED, default 1
@@ -150,12 +151,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		cfg.Metrics = b
 	}
-	if v := strings.TrimSpace(getenv("ALLOW_DEV_USER_HEADER")); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("ALLOW_DEV_USER_HEADER=%q: want true or false", v))
+	for name, dst := range map[string]*bool{"ALLOW_DEV_USER_HEADER": &cfg.AllowDevHeaders, "ALLOW_ENV_OVERRIDE": &cfg.AllowEnvSwitch} {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s=%q: want true or false", name, v))
+			}
+			*dst = b
 		}
-		cfg.AllowDevHeaders = b
 	}
 	if v := strings.TrimSpace(getenv("SANDBOX_SEED")); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)

@@ -167,7 +167,7 @@ func (g *Gateway) routes() (http.Handler, error) {
 	if len(g.cfg.CORSOrigins) > 0 {
 		r.Use(cors.New(cors.Options{AllowedOrigins: g.cfg.CORSOrigins, AllowedMethods: []string{http.MethodGet, http.MethodPost},
 			AllowedHeaders: []string{"Content-Type", "Authorization", "Idempotency-Key", auth.ActAsHeader, auth.ActAsSourceHeader,
-				auth.UserIDHeader, auth.UserSourceHeader, auth.RolesHeader}, MaxAge: 600}).Handler)
+				auth.UserIDHeader, auth.UserSourceHeader, auth.RolesHeader, EnvHeader}, MaxAge: 600}).Handler)
 	}
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -189,7 +189,7 @@ func (g *Gateway) routes() (http.Handler, error) {
 					fmt.Sprintf("more than %d requests in %s: slow down, and retry after the Retry-After header's seconds", l.RateRequests, l.RateWindow))
 			})))
 	}
-	gql = gql.With(g.withLoaders, withIdempotencyKey)
+	gql = gql.With(g.withEnv, g.withLoaders, withIdempotencyKey)
 	gql.Get("/graphql", api.ServeHTTP)
 	gql.Post("/graphql", api.ServeHTTP)
 	r.Options("/graphql", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
@@ -293,6 +293,29 @@ func (g *Gateway) withLoaders(next http.Handler) http.Handler {
 			st.loaders = l
 		}
 		next.ServeHTTP(w, r.WithContext(loader.With(r.Context(), l)))
+	})
+}
+
+// EnvHeader lets a request ask for the other environment type, when the operator allows it.
+const EnvHeader = "X-Weda-Env"
+
+// withEnv routes the request's upstream calls to the environment X-Weda-Env names.
+func (g *Gateway) withEnv(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		env := r.Header.Get(EnvHeader)
+		switch {
+		case env == "" || env == g.client.EnvType():
+		case !upstream.ValidEnvType(env):
+			auth.WriteError(w, http.StatusBadRequest, "BAD_USER_INPUT", fmt.Sprintf("%s must be %q or %q", EnvHeader, upstream.EnvProd, upstream.EnvPre))
+			return
+		case !g.cfg.AllowEnvSwitch:
+			auth.WriteError(w, http.StatusForbidden, "FORBIDDEN",
+				fmt.Sprintf("this gateway serves %s only; the operator has not allowed %s", g.client.EnvType(), EnvHeader))
+			return
+		default:
+			r = r.WithContext(upstream.WithEnvType(r.Context(), env))
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

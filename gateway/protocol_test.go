@@ -100,3 +100,23 @@ func TestCORSAllowList(t *testing.T) {
 	assert.Equal(t, "https://app.example.test", preflight("https://app.example.test").Get("Access-Control-Allow-Origin"))
 	assert.Empty(t, preflight("https://evil.example.test").Get("Access-Control-Allow-Origin"))
 }
+
+func TestEnvironmentSwitch(t *testing.T) {
+	h := newHarness(t)
+	pre := map[string]string{"X-Weda-User-Id": h.me, gateway.EnvHeader: "pre"}
+	status, res := h.raw(pre, gqlBody(`{ flows { processKey } }`, nil))
+	assert.Equal(t, http.StatusForbidden, status)
+	assert.Equal(t, "FORBIDDEN", res.Errors[0].Extensions["code"])
+
+	h = newHarness(t, func(c *gateway.Config) { c.AllowEnvSwitch = true })
+	_, res = h.raw(pre, gqlBody(`{ flows { processKey } }`, nil))
+	assert.Empty(t, res.Errors)
+	assert.Contains(t, string(res.Data), "contract_review", "pre shows the unpublished flow")
+	_, res = h.raw(map[string]string{"X-Weda-User-Id": h.me}, gqlBody(`{ flows { processKey } }`, nil))
+	assert.NotContains(t, string(res.Data), "contract_review", "prod, the default, does not: the cache keeps them apart")
+	h.calls.reset()
+	status, res = h.raw(map[string]string{"X-Weda-User-Id": h.me, gateway.EnvHeader: "staging"}, gqlBody(`{ flows { name } }`, nil))
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Equal(t, "BAD_USER_INPUT", res.Errors[0].Extensions["code"])
+	assert.Empty(t, h.calls.calls())
+}

@@ -56,7 +56,8 @@ func mutate[P any](ctx context.Context, store idempotency.Store, m mutation[P]) 
 		return zero, userError("an idempotency key is at most 255 characters")
 	}
 	field := graphql.GetFieldContext(ctx).Field
-	fullKey := strings.Join([]string{me.UserID.String(), field.Name, field.Alias, key}, "\x00")
+	env := loader.For(ctx).Client().EnvFor(ctx)
+	fullKey := strings.Join([]string{me.UserID.String(), env, field.Name, field.Alias, key}, "\x00")
 	rec, owner, err := store.Claim(ctx, fullKey, fingerprint(m.input))
 	switch {
 	case errors.Is(err, idempotency.ErrKeyReused):
@@ -255,7 +256,7 @@ func deployedFlow(ctx context.Context, processKey string) (*upstream.DeployedFlo
 		if f.ProcessKey != processKey {
 			continue
 		}
-		if !f.Published && loader.For(ctx).Client().EnvType() == upstream.EnvProd {
+		if !f.Published && loader.For(ctx).Client().EnvFor(ctx) == upstream.EnvProd {
 			return nil, fieldError("processKey", "flow %s is not published: it can start only in the pre environment", processKey)
 		}
 		return &flows.FlowSet[i], nil
