@@ -124,6 +124,7 @@ func (g *Gateway) Close(ctx context.Context) error {
 	if g.auth != nil {
 		g.auth.Close()
 	}
+	g.shared.Close()
 	if g.sandbox != nil {
 		return g.sandbox.Close(ctx)
 	}

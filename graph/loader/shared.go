@@ -36,6 +36,14 @@ func NewShared(ttl time.Duration) *Shared {
 	return &Shared{flows: flows, users: users}
 }
 
+// Close stops the caches' clean-up goroutines.
+func (s *Shared) Close() {
+	if s != nil {
+		s.flows.StopAllGoroutines()
+		s.users.StopAllGoroutines()
+	}
+}
+
 // InvalidateFlows drops the cached flows, e.g. when WeDa refused a flow code as stale.
 func (s *Shared) InvalidateFlows() {
 	if s != nil {
