@@ -170,7 +170,8 @@ func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp, err := t.base.RoundTrip(withBearer(req, tok))
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || req.GetBody == nil {
+	hasBody := req.Body != nil && req.Body != http.NoBody
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || (hasBody && req.GetBody == nil) {
 		return resp, err
 	}
 	// Drain so the connection is reused, then retry once with a fresh token.
@@ -180,12 +181,14 @@ func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if tok, err = t.tokens.Token(req.Context()); err != nil {
 		return nil, err
 	}
-	body, err := req.GetBody()
-	if err != nil {
-		return nil, fmt.Errorf("rewinding request body: %w", err)
-	}
 	retry := withBearer(req, tok)
-	retry.Body = body
+	if hasBody {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, fmt.Errorf("rewinding request body: %w", err)
+		}
+		retry.Body = body
+	}
 	return t.base.RoundTrip(retry)
 }
 

@@ -229,3 +229,25 @@ func TestSettingsFromEnv(t *testing.T) {
 	_, err = NewFromSettings(s, nil)
 	assert.ErrorContains(t, err, "WEDA_SECRET_ID")
 }
+
+func TestTokenRejectedOnAGetRefreshesToo(t *testing.T) {
+	ts := newTokenServer(t)
+	ts.handle("sys_user", func(w http.ResponseWriter, r *http.Request) {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		ts.mu.Lock()
+		ok := ts.valid[tok]
+		ts.mu.Unlock()
+		if !ok {
+			answer(401, `{"code":"ACCESS_TOKEN_EXPIRED","message":"expired"}`)(w, r)
+			return
+		}
+		answer(200, `{"value":[]}`)(w, r)
+	})
+	c, _ := ts.client(t, testSecretID, testSecretKey)
+	_, err := c.ListUsers(context.Background(), UserQuery{})
+	require.NoError(t, err)
+	ts.revokeAll()
+	_, err = c.ListUsers(context.Background(), UserQuery{})
+	require.NoError(t, err, "the OData API is read with GET, which has no body to rewind")
+	assert.Len(t, ts.calls("sys_user"), 3)
+}
