@@ -475,3 +475,21 @@ func TestUpstreamCallCeiling(t *testing.T) {
 	assert.True(t, codes["UPSTREAM_CALL_LIMIT"], "%+v", res.Errors)
 	assert.LessOrEqual(t, len(h.calls.calls()), 3)
 }
+
+func TestContactDetailsOnlyForTheUserAndOperators(t *testing.T) {
+	h := newHarness(t)
+	q := `query($id: ID!) { user(id: $id) { name email phone } }`
+	type contact struct {
+		User struct{ Name, Email, Phone string }
+	}
+	var mine, theirs, admin contact
+	h.ok(h.me, q, map[string]any{"id": h.me}, &mine)
+	h.ok(h.userID("sunli"), q, map[string]any{"id": h.me}, &theirs)
+	h.ok(asAdmin, q, map[string]any{"id": h.me}, &admin)
+	assert.Equal(t, "kongtest@sandbox.weda.example", mine.User.Email)
+	assert.NotEmpty(t, mine.User.Phone)
+	assert.Equal(t, "kongtest", theirs.User.Name, "names stay visible: screens need them")
+	assert.Empty(t, theirs.User.Email)
+	assert.Empty(t, theirs.User.Phone)
+	assert.Equal(t, mine.User, admin.User)
+}

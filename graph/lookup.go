@@ -274,3 +274,11 @@ func boxOr(box *model.WorkBox) model.WorkBox {
 	}
 	return *box
 }
+
+// contactDetail shows a user's email or phone to that user and to operators only.
+func contactDetail(ctx context.Context, u *model.User, value *string) *string {
+	if v, ok := auth.FromContext(ctx); ok && (v.Admin || v.UserID == u.ID) {
+		return value
+	}
+	return nil
+}

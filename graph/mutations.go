@@ -72,13 +72,22 @@ func mutate[P any](ctx context.Context, store idempotency.Store, m mutation[P]) 
 		return p, nil
 	}
 
+	// A panic below must not leave the key claimed: every retry would wait on it.
+	completed := false
+	defer func() {
+		if !completed {
+			store.Release(fullKey)
+		}
+	}()
 	if rec.State == idempotency.Unknown && m.happened != nil {
 		if p, ok, err := m.happened(ctx, me, rec.Started); err == nil && ok {
+			completed = true
 			store.Complete(fullKey, idempotency.Record{State: idempotency.Done, Value: p})
 			return p, nil
 		}
 	}
 	p, err := write(ctx, me, m)
+	completed = true
 	var ue *upstream.Error
 	switch {
 	case err == nil:

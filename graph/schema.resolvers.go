@@ -442,6 +442,16 @@ func (r *taskResolver) ApprovalPage(ctx context.Context, obj *model.Task, box *m
 	return toApprovalPage(page), nil
 }
 
+// Email is the resolver for the email field.
+func (r *userResolver) Email(ctx context.Context, obj *model.User) (*string, error) {
+	return contactDetail(ctx, obj, obj.EmailAddress), nil
+}
+
+// Phone is the resolver for the phone field.
+func (r *userResolver) Phone(ctx context.Context, obj *model.User) (*string, error) {
+	return contactDetail(ctx, obj, obj.PhoneNumber), nil
+}
+
 // User is the resolver for the user field.
 func (r *viewerResolver) User(ctx context.Context, obj *model.Viewer) (*model.User, error) {
 	return userByID(ctx, obj.ID)
@@ -643,6 +653,9 @@ func (r *Resolver) StartFlowPayload() StartFlowPayloadResolver { return &startFl
 // Task returns TaskResolver implementation.
 func (r *Resolver) Task() TaskResolver { return &taskResolver{r} }
 
+// User returns UserResolver implementation.
+func (r *Resolver) User() UserResolver { return &userResolver{r} }
+
 // Viewer returns ViewerResolver implementation.
 func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
 
@@ -662,6 +675,7 @@ type (
 	queryResolver               struct{ *Resolver }
 	startFlowPayloadResolver    struct{ *Resolver }
 	taskResolver                struct{ *Resolver }
+	userResolver                struct{ *Resolver }
 	viewerResolver              struct{ *Resolver }
 	workItemResolver            struct{ *Resolver }
 )

@@ -9,16 +9,17 @@ import (
 
 // User is a sys_user record.
 type User struct {
-	ID          string
-	Name        string
-	NickName    *string
-	Email       *string
-	Phone       *string
-	Source      UserSource
-	SourceCode  *int
-	Description *string
-	CreatedAt   *time.Time
-	UpdatedAt   *time.Time
+	ID       string
+	Name     string
+	NickName *string
+	// Contact details: their resolvers show them to the user and to operators only.
+	EmailAddress *string
+	PhoneNumber  *string
+	Source       UserSource
+	SourceCode   *int
+	Description  *string
+	CreatedAt    *time.Time
+	UpdatedAt    *time.Time
 }
 
 // Flow is a deployed flow; its instances are a resolver.
