@@ -52,7 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		_ = g.Close(context.Background())
 		return err
 	}
-	fmt.Fprintf(stdout, "WeDa GraphQL gateway on http://localhost:%d/ (GraphiQL) and http://localhost:%d/graphql\n", cfg.Port, cfg.Port)
+	port := ln.Addr().(*net.TCPAddr).Port
+	fmt.Fprintf(stdout, "WeDa GraphQL gateway on http://localhost:%d/ (GraphiQL) and http://localhost:%d/graphql\n", port, port)
 	return g.Serve(ctx, ln)
 }
 

@@ -68,3 +68,39 @@ func TestStandaloneSandbox(t *testing.T) {
 		t.Fatal("the sandbox did not stop")
 	}
 }
+
+// TestGatewayCommand is README's first command: `go run .` with nothing configured serves the
+// gateway over the embedded sandbox, and stops on its signal.
+func TestGatewayCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	env := map[string]string{"PORT": "0"}
+	go func() {
+		done <- run(ctx, nil, func(k string) string { return env[k] }, out, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+	var base string
+	require.Eventually(t, func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("the gateway stopped at once: %v", err)
+		default:
+		}
+		m := regexp.MustCompile(`gateway on (http://localhost:\d+)/`).FindStringSubmatch(out.String())
+		if m != nil {
+			base = m[1]
+		}
+		return m != nil
+	}, 10*time.Second, 10*time.Millisecond)
+	resp, err := http.Get(base + "/")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "GraphiQL opens")
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the gateway did not stop")
+	}
+}

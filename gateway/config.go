@@ -17,7 +17,7 @@ import (
 
 // Config is everything the operator sets, all from environment variables (README.md lists them).
 type Config struct {
-	Port            int               // PORT, default 8080
+	Port            int               // PORT, default 8080; 0 picks a free port
 	Upstream        upstream.Settings // WEDA_*
 	AllowDevHeaders bool              // ALLOW_DEV_USER_HEADER: trust X-Weda-User-Id outside the sandbox
 	AllowEnvSwitch  bool              // ALLOW_ENV_OVERRIDE: let a request pick pre or prod with X-Weda-Env
@@ -93,7 +93,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			*dst = d
 		}
 	}
-	intVar("PORT", &cfg.Port, 1, 65535)
+	intVar("PORT", &cfg.Port, 0, 65535) // 0: any free port
 	intVar("MAX_CONCURRENT_UPSTREAM", &cfg.Loader.MaxConcurrent, 1, 1024)
 	intVar("MAX_UPSTREAM_CALLS", &cfg.Loader.MaxCalls, 1, 10000)
 	durVar("USER_BATCH_WAIT", &cfg.Loader.BatchWait)

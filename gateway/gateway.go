@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -281,6 +282,7 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 	srv.Use(graph.OperationLimits{MaxDepth: l.MaxDepth, MaxAliases: l.MaxAliases, MaxRootFields: l.MaxRootFields})
 	srv.Use(extension.FixedComplexityLimit(l.MaxComplexity))
 	srv.Use(g.metrics.GraphQLErrors())
+	srv.Use(operationName{})
 	srv.SetErrorPresenter(graph.PresentError)
 	srv.SetRecoverFunc(graph.Recover(g.log))
 	return srv, nil
@@ -290,8 +292,11 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 func (g *Gateway) withLoaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		l := loader.New(g.client, g.cfg.Loader, g.shared)
-		if st, ok := r.Context().Value(statsKey{}).(*requestStats); ok {
+		if st := statsOf(r.Context()); st != nil {
 			st.loaders = l
+			if v, ok := auth.FromContext(r.Context()); ok {
+				st.viewer = v.UserID
+			}
 		}
 		next.ServeHTTP(w, r.WithContext(loader.With(r.Context(), l)))
 	})
@@ -332,7 +337,37 @@ func withIdempotencyKey(next http.Handler) http.Handler {
 
 type statsKey struct{}
 
-type requestStats struct{ loaders *loader.Loaders }
+// requestStats collects, for the request's log line, what inner layers learn.
+type requestStats struct {
+	loaders   *loader.Loaders
+	viewer    string
+	operation string
+}
+
+func statsOf(ctx context.Context) *requestStats {
+	st, _ := ctx.Value(statsKey{}).(*requestStats)
+	return st
+}
+
+// operationName is a gqlgen extension that hands the operation's name to the log line.
+type operationName struct{}
+
+func (operationName) ExtensionName() string                   { return "OperationName" }
+func (operationName) Validate(graphql.ExecutableSchema) error { return nil }
+func (operationName) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if st := statsOf(ctx); st != nil {
+		oc := graphql.GetOperationContext(ctx)
+		name := oc.OperationName
+		if name == "" && oc.Operation != nil {
+			name = oc.Operation.Name
+		}
+		if name == "" && oc.Operation != nil {
+			name = "(anonymous " + string(oc.Operation.Operation) + ")"
+		}
+		st.operation = name
+	}
+	return next(ctx)
+}
 
 // logRequests writes one structured line per request: never headers, bodies or tokens.
 func (g *Gateway) logRequests(next http.Handler) http.Handler {
@@ -345,6 +380,12 @@ func (g *Gateway) logRequests(next http.Handler) http.Handler {
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", middleware.GetReqID(r.Context())}
 		if st.loaders != nil {
 			attrs = append(attrs, "upstream_calls", st.loaders.Calls())
+		}
+		if st.viewer != "" {
+			attrs = append(attrs, "viewer", st.viewer)
+		}
+		if st.operation != "" {
+			attrs = append(attrs, "operation", st.operation)
 		}
 		g.log.Info("request", attrs...)
 	})

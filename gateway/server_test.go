@@ -173,3 +173,9 @@ func TestMetrics(t *testing.T) {
 	}
 	assert.NotContains(t, body, h.me, "no ids in labels")
 }
+
+func TestLogLineNamesViewerOperationAndCalls(t *testing.T) {
+	h := newHarness(t)
+	h.ok(h.me, `query Inbox { viewer { workItemCounts { todo } } }`, nil, &struct{}{})
+	assert.Regexp(t, `"path":"/graphql","status":200,.*"upstream_calls":1,"viewer":"`+h.me+`","operation":"Inbox"`, h.logs.String())
+}
