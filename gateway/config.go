@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/wedagraph/gateway/auth"
 	"github.com/wedagraph/gateway/graph/loader"
 	"github.com/wedagraph/gateway/upstream"
@@ -37,6 +39,11 @@ type Config struct {
 	// ReferenceTTL (REFERENCE_CACHE_TTL) keeps deployed flows and user records across requests;
 	// default 30s, 0 turns the cache off.
 	ReferenceTTL time.Duration
+
+	// OTLPTracing is on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set.
+	OTLPTracing bool
+	// TracerProvider, when set, receives the spans (tests record them with it).
+	TracerProvider trace.TracerProvider
 
 	// UpstreamTransport, when set, carries every upstream request (tests count calls with it).
 	UpstreamTransport http.RoundTripper
@@ -100,6 +107,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	durVar("SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout)
 	durVar("IDEMPOTENCY_TTL", &cfg.IdempotencyTTL)
 	durVar("REFERENCE_CACHE_TTL", &cfg.ReferenceTTL)
+	cfg.OTLPTracing = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT")) != "" ||
+		strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) != ""
 	l := &cfg.Limits
 	var bodyBytes int
 	intVar("MAX_BODY_BYTES", &bodyBytes, 1024, 64<<20)

@@ -42,6 +42,7 @@ type Gateway struct {
 	auth    *auth.Authenticator
 	metrics *metrics.Metrics
 	shared  *loader.Shared
+	tracing *tracing
 	handler http.Handler
 }
 
@@ -65,6 +66,10 @@ func New(cfg Config, log *slog.Logger) (*Gateway, error) {
 		g.closeSandbox()
 		return nil, err
 	}
+	if g.tracing, err = newTracing(cfg); err != nil {
+		g.closeSandbox()
+		return nil, err
+	}
 	if g.auth, err = auth.New(authCfg, log); err != nil {
 		g.closeSandbox()
 		return nil, err
@@ -73,7 +78,7 @@ func New(cfg Config, log *slog.Logger) (*Gateway, error) {
 	if transport == nil {
 		transport = upstream.NewTransport()
 	}
-	client, err := upstream.NewFromSettings(settings, g.metrics.Transport(transport))
+	client, err := upstream.NewFromSettings(settings, g.metrics.Transport(g.tracing.transport(transport)))
 	if err != nil {
 		_ = g.Close(context.Background())
 		return nil, err
@@ -126,6 +131,9 @@ func (g *Gateway) Close(ctx context.Context) error {
 		g.auth.Close()
 	}
 	g.shared.Close()
+	if g.tracing != nil {
+		_ = g.tracing.shutdown(ctx)
+	}
 	if g.sandbox != nil {
 		return g.sandbox.Close(ctx)
 	}
@@ -165,7 +173,7 @@ query Inbox {
 
 func (g *Gateway) routes() (http.Handler, error) {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, g.logRequests, g.metrics.Middleware, middleware.Recoverer)
+	r.Use(g.tracing.handler, middleware.RequestID, g.logRequests, g.metrics.Middleware, middleware.Recoverer)
 	if len(g.cfg.CORSOrigins) > 0 {
 		r.Use(cors.New(cors.Options{AllowedOrigins: g.cfg.CORSOrigins, AllowedMethods: []string{http.MethodGet, http.MethodPost},
 			AllowedHeaders: []string{"Content-Type", "Authorization", "Idempotency-Key", auth.ActAsHeader, auth.ActAsSourceHeader,
@@ -283,6 +291,7 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 	srv.Use(extension.FixedComplexityLimit(l.MaxComplexity))
 	srv.Use(g.metrics.GraphQLErrors())
 	srv.Use(operationName{})
+	srv.Use(g.tracing.operations())
 	srv.SetErrorPresenter(graph.PresentError)
 	srv.SetRecoverFunc(graph.Recover(g.log))
 	return srv, nil

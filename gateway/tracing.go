@@ -1,0 +1,68 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/ravilushqa/otelgqlgen"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+)
+
+// tracing holds the gateway's tracer provider. It stays off (a no-op provider) unless the
+// operator names an OTLP collector with the standard OTEL_EXPORTER_OTLP_* variables, or a test
+// hands in a provider. OpenTelemetry's globals are left alone.
+type tracing struct {
+	provider   trace.TracerProvider
+	propagator propagation.TextMapPropagator
+	shutdown   func(context.Context) error
+}
+
+func newTracing(cfg Config) (*tracing, error) {
+	t := &tracing{propagator: propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}),
+		provider: noop.NewTracerProvider(), shutdown: func(context.Context) error { return nil }}
+	switch {
+	case cfg.TracerProvider != nil:
+		t.provider = cfg.TracerProvider
+	case cfg.OTLPTracing:
+		// The exporter reads OTEL_EXPORTER_OTLP_ENDPOINT, _HEADERS, _TIMEOUT... itself.
+		exp, err := otlptracehttp.New(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		sdk := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(
+			resource.NewSchemaless(attribute.String("service.name", "weda-gateway"))))
+		t.provider, t.shutdown = sdk, sdk.Shutdown
+	}
+	return t, nil
+}
+
+// handler traces inbound requests, continuing a caller's trace.
+func (t *tracing) handler(next http.Handler) http.Handler {
+	return otelhttp.NewHandler(next, "weda-gateway", otelhttp.WithTracerProvider(t.provider),
+		otelhttp.WithPropagators(t.propagator),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
+}
+
+// transport traces each call to WeDa as a child of the request's span.
+func (t *tracing) transport(base http.RoundTripper) http.RoundTripper {
+	return otelhttp.NewTransport(base, otelhttp.WithTracerProvider(t.provider), otelhttp.WithPropagators(t.propagator),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+			return "weda " + r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+		}))
+}
+
+// operations traces each GraphQL operation, without its variables (they may hold personal data)
+// and without a span per field (the upstream calls have theirs).
+func (t *tracing) operations() graphql.HandlerExtension {
+	return otelgqlgen.Middleware(otelgqlgen.WithTracerProvider(t.provider), otelgqlgen.WithoutVariables(),
+		otelgqlgen.WithCreateSpanFromFields(func(*graphql.FieldContext) bool { return false }))
+}
