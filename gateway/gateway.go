@@ -291,7 +291,9 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 	srv.Use(extension.FixedComplexityLimit(l.MaxComplexity))
 	srv.Use(g.metrics.GraphQLErrors())
 	srv.Use(operationName{})
-	srv.Use(g.tracing.operations())
+	if ext := g.tracing.operations(); ext != nil {
+		srv.Use(ext)
+	}
 	srv.SetErrorPresenter(graph.PresentError)
 	srv.SetRecoverFunc(graph.Recover(g.log))
 	return srv, nil

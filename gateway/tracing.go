@@ -21,6 +21,7 @@ import (
 // operator names an OTLP collector with the standard OTEL_EXPORTER_OTLP_* variables, or a test
 // hands in a provider. OpenTelemetry's globals are left alone.
 type tracing struct {
+	enabled    bool // off: no wrapper is installed at all, so tracing costs nothing
 	provider   trace.TracerProvider
 	propagator propagation.TextMapPropagator
 	shutdown   func(context.Context) error
@@ -31,7 +32,7 @@ func newTracing(cfg Config) (*tracing, error) {
 		provider: noop.NewTracerProvider(), shutdown: func(context.Context) error { return nil }}
 	switch {
 	case cfg.TracerProvider != nil:
-		t.provider = cfg.TracerProvider
+		t.provider, t.enabled = cfg.TracerProvider, true
 	case cfg.OTLPTracing:
 		// The exporter reads OTEL_EXPORTER_OTLP_ENDPOINT, _HEADERS, _TIMEOUT... itself.
 		exp, err := otlptracehttp.New(context.Background())
@@ -40,13 +41,16 @@ func newTracing(cfg Config) (*tracing, error) {
 		}
 		sdk := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(
 			resource.NewSchemaless(attribute.String("service.name", "weda-gateway"))))
-		t.provider, t.shutdown = sdk, sdk.Shutdown
+		t.provider, t.shutdown, t.enabled = sdk, sdk.Shutdown, true
 	}
 	return t, nil
 }
 
 // handler traces inbound requests, continuing a caller's trace.
 func (t *tracing) handler(next http.Handler) http.Handler {
+	if !t.enabled {
+		return next
+	}
 	return otelhttp.NewHandler(next, "weda-gateway", otelhttp.WithTracerProvider(t.provider),
 		otelhttp.WithPropagators(t.propagator),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
@@ -54,6 +58,9 @@ func (t *tracing) handler(next http.Handler) http.Handler {
 
 // transport traces each call to WeDa as a child of the request's span.
 func (t *tracing) transport(base http.RoundTripper) http.RoundTripper {
+	if !t.enabled {
+		return base
+	}
 	return otelhttp.NewTransport(base, otelhttp.WithTracerProvider(t.provider), otelhttp.WithPropagators(t.propagator),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
 			return "weda " + r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
@@ -63,6 +70,9 @@ func (t *tracing) transport(base http.RoundTripper) http.RoundTripper {
 // operations traces each GraphQL operation, without its variables (they may hold personal data)
 // and without a span per field (the upstream calls have theirs).
 func (t *tracing) operations() graphql.HandlerExtension {
+	if !t.enabled {
+		return nil
+	}
 	return otelgqlgen.Middleware(otelgqlgen.WithTracerProvider(t.provider), otelgqlgen.WithoutVariables(),
 		otelgqlgen.WithCreateSpanFromFields(func(*graphql.FieldContext) bool { return false }))
 }
