@@ -11,10 +11,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/wedagraph/gateway/gateway"
 )
 
 func TestInboxScreenRunsIndependentCallsConcurrently(t *testing.T) {
-	h := newHarness(t)
+	// The reference cache off: user records come from WeDa every time, the slowest case (three
+	// waves: the list, the tasks and histories, the users).
+	h := newHarness(t, func(c *gateway.Config) { c.ReferenceTTL = 0 })
 	const latency = 50 * time.Millisecond
 	h.sb.SetLatency("", latency, 0)
 	var out inbox
