@@ -418,3 +418,18 @@ func TestWriteTimeoutIsNotRetriedAndAKeyedRetryIsSafe(t *testing.T) {
 	assert.Equal(t, "APPROVE", out.CompleteTask.Task.Result)
 	assert.Equal(t, "部门经理审批", out.CompleteTask.Instance.CurrentNode.Name)
 }
+
+func TestKeyedRefusalIsReplayedNotResent(t *testing.T) {
+	h := newHarness(t)
+	inst := h.start(h.userID("lihua"), "purchase_order")
+	q := `mutation($id: ID!) { stopFlow(input: { instanceId: $id, clientMutationId: "stop-1" }) { instance { status } } }`
+	wuxia := h.userID("wuxia") // signs at its first node, did not start it: WeDa refuses
+	first := h.query(wuxia, q, map[string]any{"id": inst.ID})
+	again := h.query(wuxia, q, map[string]any{"id": inst.ID})
+	require.NotEmpty(t, first.Errors)
+	require.NotEmpty(t, again.Errors)
+	assert.Equal(t, first.Errors[0].Message, again.Errors[0].Message)
+	assert.Equal(t, first.Errors[0].Extensions, again.Errors[0].Extensions, "the same code, upstream code and RequestId")
+	assert.Equal(t, []any{"stopFlow"}, again.Errors[0].Path)
+	assert.EqualValues(t, 1, h.sb.Calls("StopFlow"))
+}

@@ -65,11 +65,7 @@ func mutate[P any](ctx context.Context, store idempotency.Store, m mutation[P]) 
 	case err != nil:
 		return zero, err
 	case !owner:
-		if rec.State == idempotency.Failed {
-			return zero, rec.Err
-		}
-		p, _ := rec.Value.(P)
-		return p, nil
+		return replay[P](rec)
 	}
 
 	// A panic below must not leave the key claimed: every retry would wait on it.
@@ -82,7 +78,7 @@ func mutate[P any](ctx context.Context, store idempotency.Store, m mutation[P]) 
 	if rec.State == idempotency.Unknown && m.happened != nil {
 		if p, ok, err := m.happened(ctx, me, rec.Started); err == nil && ok {
 			completed = true
-			store.Complete(fullKey, idempotency.Record{State: idempotency.Done, Value: p})
+			store.Complete(fullKey, done(p))
 			return p, nil
 		}
 	}
@@ -91,16 +87,39 @@ func mutate[P any](ctx context.Context, store idempotency.Store, m mutation[P]) 
 	var ue *upstream.Error
 	switch {
 	case err == nil:
-		store.Complete(fullKey, idempotency.Record{State: idempotency.Done, Value: p})
+		store.Complete(fullKey, done(p))
 	case errors.As(err, &ue) && ue.OutcomeUnknown:
-		store.Complete(fullKey, idempotency.Record{State: idempotency.Unknown, Err: err, Started: rec.Started})
+		store.Complete(fullKey, idempotency.Record{State: idempotency.Unknown, Started: rec.Started})
 	case errors.As(err, &ue) && (ue.Kind == upstream.KindFailedOperation || ue.Kind == upstream.KindNotFound ||
 		ue.Kind == upstream.KindInvalidInput):
-		store.Complete(fullKey, idempotency.Record{State: idempotency.Failed, Err: err})
+		refusal, _ := json.Marshal(PresentError(ctx, err))
+		store.Complete(fullKey, idempotency.Record{State: idempotency.Failed, Err: refusal})
 	default: // not sent, or refused before WeDa saw it: a retry may run it
 		store.Release(fullKey)
 	}
 	return p, err
+}
+
+func done[P any](p P) idempotency.Record {
+	b, _ := json.Marshal(p)
+	return idempotency.Record{State: idempotency.Done, Value: b}
+}
+
+// replay answers a repeat with the first attempt's result or refusal.
+func replay[P any](rec idempotency.Record) (P, error) {
+	var p P
+	if rec.State == idempotency.Failed {
+		var refusal gqlerror.Error
+		if err := json.Unmarshal(rec.Err, &refusal); err != nil {
+			return p, codeError(CodeInternal, "the first attempt's answer could not be read")
+		}
+		refusal.Path = nil // the presenter sets this request's path
+		return p, &refusal
+	}
+	if err := json.Unmarshal(rec.Value, &p); err != nil {
+		return p, codeError(CodeInternal, "the first attempt's answer could not be read")
+	}
+	return p, nil
 }
 
 // write runs the mutation and makes the request's later reads fresh.

@@ -5,6 +5,7 @@ package idempotency
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"time"
@@ -23,12 +24,12 @@ const (
 	Unknown
 )
 
-// Record is the remembered outcome of a keyed write.
+// Record is the remembered outcome of a keyed write, in bytes so that a shared store can hold it.
 type Record struct {
 	State   State
-	Value   any
-	Err     error
-	Started time.Time // when the first attempt began, for checking what an Unknown one did
+	Value   json.RawMessage // Done: the result
+	Err     json.RawMessage // Failed: the refusal, as the client saw it
+	Started time.Time       // when the first attempt began, for checking what an Unknown one did
 }
 
 // ErrKeyReused means a key came back with a different input: a client bug that replaying the

@@ -2,7 +2,7 @@ package idempotency
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,11 +18,11 @@ func TestClaimCompleteReplay(t *testing.T) {
 	_, owner, err := m.Claim(ctx, "k", "fp")
 	require.NoError(t, err)
 	require.True(t, owner)
-	m.Complete("k", Record{State: Done, Value: "first"})
+	m.Complete("k", Record{State: Done, Value: json.RawMessage(`"first"`)})
 	rec, owner, err := m.Claim(ctx, "k", "fp")
 	require.NoError(t, err)
 	assert.False(t, owner)
-	assert.Equal(t, "first", rec.Value)
+	assert.JSONEq(t, `"first"`, string(rec.Value))
 
 	_, _, err = m.Claim(ctx, "k", "other input")
 	assert.ErrorIs(t, err, ErrKeyReused)
@@ -41,10 +41,10 @@ func TestConcurrentClaimsWaitForTheFirst(t *testing.T) {
 			if owner {
 				owners.Add(1)
 				time.Sleep(20 * time.Millisecond)
-				m.Complete("k", Record{State: Done, Value: 42})
+				m.Complete("k", Record{State: Done, Value: json.RawMessage(`42`)})
 				return
 			}
-			assert.Equal(t, 42, rec.Value)
+			assert.JSONEq(t, `42`, string(rec.Value))
 			replays.Add(1)
 		})
 	}
@@ -57,7 +57,7 @@ func TestUnknownHandsOwnershipToTheNextAttempt(t *testing.T) {
 	m := NewMemory(time.Hour, 10)
 	ctx := context.Background()
 	first, _, _ := m.Claim(ctx, "k", "fp")
-	m.Complete("k", Record{State: Unknown, Err: errors.New("timeout")})
+	m.Complete("k", Record{State: Unknown})
 	rec, owner, err := m.Claim(ctx, "k", "fp")
 	require.NoError(t, err)
 	assert.True(t, owner, "the retry must reconcile")
@@ -84,7 +84,7 @@ func TestExpiryAndBound(t *testing.T) {
 		_, owner, err := m.Claim(ctx, k, "fp")
 		require.NoError(t, err)
 		require.True(t, owner)
-		m.Complete(k, Record{State: Done, Value: k})
+		m.Complete(k, Record{State: Done, Value: json.RawMessage(`"` + k + `"`)})
 		now = now.Add(time.Second)
 	}
 	assert.Len(t, m.entries, 2, "the oldest went")
