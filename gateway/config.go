@@ -40,6 +40,10 @@ type Config struct {
 	// default 30s, 0 turns the cache off.
 	ReferenceTTL time.Duration
 
+	// RedisURL (REDIS_URL) names a Redis shared by the replicas for idempotency keys and rate
+	// limits; without it both live in this process's memory.
+	RedisURL string
+
 	// OTLPTracing is on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set.
 	OTLPTracing bool
 	// TracerProvider, when set, receives the spans (tests record them with it).
@@ -107,6 +111,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	durVar("SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout)
 	durVar("IDEMPOTENCY_TTL", &cfg.IdempotencyTTL)
 	durVar("REFERENCE_CACHE_TTL", &cfg.ReferenceTTL)
+	cfg.RedisURL = strings.TrimSpace(getenv("REDIS_URL"))
 	cfg.OTLPTracing = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT")) != "" ||
 		strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) != ""
 	l := &cfg.Limits

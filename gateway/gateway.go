@@ -20,6 +20,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -43,6 +44,7 @@ type Gateway struct {
 	metrics *metrics.Metrics
 	shared  *loader.Shared
 	tracing *tracing
+	redis   *redis.Client // shared state across replicas; nil without REDIS_URL
 	handler http.Handler
 }
 
@@ -69,6 +71,12 @@ func New(cfg Config, log *slog.Logger) (*Gateway, error) {
 	if g.tracing, err = newTracing(cfg); err != nil {
 		g.closeSandbox()
 		return nil, err
+	}
+	if cfg.RedisURL != "" {
+		if g.redis, err = connectRedis(cfg.RedisURL); err != nil {
+			g.closeSandbox()
+			return nil, err
+		}
 	}
 	if g.auth, err = auth.New(authCfg, log); err != nil {
 		g.closeSandbox()
@@ -131,6 +139,9 @@ func (g *Gateway) Close(ctx context.Context) error {
 		g.auth.Close()
 	}
 	g.shared.Close()
+	if g.redis != nil {
+		_ = g.redis.Close()
+	}
 	if g.tracing != nil {
 		_ = g.tracing.shutdown(ctx)
 	}
@@ -193,11 +204,15 @@ func (g *Gateway) routes() (http.Handler, error) {
 	}
 	gql := r.With(limitBody(g.cfg.Limits.MaxBodyBytes), g.auth.Middleware)
 	if l := g.cfg.Limits; l.RateRequests > 0 {
-		gql = gql.With(httprate.Limit(l.RateRequests, l.RateWindow, httprate.WithKeyFuncs(clientKey),
+		opts := []httprate.Option{httprate.WithKeyFuncs(clientKey)}
+		if g.redis != nil {
+			opts = append(opts, httprate.WithLimitCounter(&redisCounter{client: g.redis, log: g.log}))
+		}
+		gql = gql.With(httprate.Limit(l.RateRequests, l.RateWindow, append(opts,
 			httprate.WithLimitHandler(func(w http.ResponseWriter, _ *http.Request) {
 				auth.WriteError(w, http.StatusTooManyRequests, "RATE_LIMITED",
 					fmt.Sprintf("more than %d requests in %s: slow down, and retry after the Retry-After header's seconds", l.RateRequests, l.RateWindow))
-			})))
+			}))...))
 	}
 	gql = gql.With(g.withEnv, g.withLoaders, withIdempotencyKey)
 	gql.Get("/graphql", api.ServeHTTP)
@@ -214,6 +229,22 @@ func (g *Gateway) routes() (http.Handler, error) {
 		r.Get("/graphiql/*", ui.ServeHTTP)
 	}
 	return r, nil
+}
+
+// connectRedis opens REDIS_URL and checks it answers: an operator who named it relies on it.
+func connectRedis(url string) (*redis.Client, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	client := redis.NewClient(opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("REDIS_URL does not answer: %w", err)
+	}
+	return client, nil
 }
 
 // enabled reads an on/off setting whose default is on with the sandbox and off in production.
@@ -262,7 +293,12 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 }
 
 func (g *Gateway) graphQL() (http.Handler, error) {
-	resolver := &graph.Resolver{Idempotency: idempotency.NewMemory(g.cfg.IdempotencyTTL, g.cfg.IdempotencyKeys)}
+	var store idempotency.Store = idempotency.NewMemory(g.cfg.IdempotencyTTL, g.cfg.IdempotencyKeys)
+	if g.redis != nil {
+		// A claim outlives the write it guards: its attempts and the reads that check it.
+		store = idempotency.NewRedis(g.redis, g.cfg.IdempotencyTTL, max(2*time.Minute, 6*g.client.Timeout()))
+	}
+	resolver := &graph.Resolver{Idempotency: store}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: graph.Complexity()}))
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

@@ -3,6 +3,10 @@ package idempotency
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wedagraph/gateway/internal/redistest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,8 +16,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestClaimCompleteReplay(t *testing.T) {
-	m := NewMemory(time.Hour, 10)
+// eachStore runs a test against the in-memory store and, where redis-server is installed, the
+// Redis one: they must behave alike.
+func eachStore(t *testing.T, test func(t *testing.T, m Store)) {
+	t.Run("memory", func(t *testing.T) { test(t, NewMemory(time.Hour, 10)) })
+	t.Run("redis", func(t *testing.T) {
+		opts, err := redis.ParseURL(redistest.Start(t))
+		require.NoError(t, err)
+		client := redis.NewClient(opts)
+		t.Cleanup(func() { client.Close() })
+		test(t, NewRedis(client, time.Hour, time.Minute))
+	})
+}
+
+func TestClaimCompleteReplay(t *testing.T) { eachStore(t, testClaimCompleteReplay) }
+
+func testClaimCompleteReplay(t *testing.T, m Store) {
 	ctx := context.Background()
 	_, owner, err := m.Claim(ctx, "k", "fp")
 	require.NoError(t, err)
@@ -28,8 +46,9 @@ func TestClaimCompleteReplay(t *testing.T) {
 	assert.ErrorIs(t, err, ErrKeyReused)
 }
 
-func TestConcurrentClaimsWaitForTheFirst(t *testing.T) {
-	m := NewMemory(time.Hour, 10)
+func TestConcurrentClaimsWaitForTheFirst(t *testing.T) { eachStore(t, testConcurrentClaims) }
+
+func testConcurrentClaims(t *testing.T, m Store) {
 	var owners, replays atomic.Int32
 	var wg sync.WaitGroup
 	for range 10 {
@@ -53,8 +72,9 @@ func TestConcurrentClaimsWaitForTheFirst(t *testing.T) {
 	assert.EqualValues(t, 9, replays.Load())
 }
 
-func TestUnknownHandsOwnershipToTheNextAttempt(t *testing.T) {
-	m := NewMemory(time.Hour, 10)
+func TestUnknownHandsOwnershipToTheNextAttempt(t *testing.T) { eachStore(t, testUnknownHandsOwnership) }
+
+func testUnknownHandsOwnership(t *testing.T, m Store) {
 	ctx := context.Background()
 	first, _, _ := m.Claim(ctx, "k", "fp")
 	m.Complete("k", Record{State: Unknown})
@@ -65,8 +85,9 @@ func TestUnknownHandsOwnershipToTheNextAttempt(t *testing.T) {
 	assert.Equal(t, first.Started, rec.Started, "the first attempt's time survives")
 }
 
-func TestReleaseLetsARetryRun(t *testing.T) {
-	m := NewMemory(time.Hour, 10)
+func TestReleaseLetsARetryRun(t *testing.T) { eachStore(t, testRelease) }
+
+func testRelease(t *testing.T, m Store) {
 	ctx := context.Background()
 	_, _, _ = m.Claim(ctx, "k", "fp")
 	m.Release("k")
@@ -96,11 +117,28 @@ func TestExpiryAndBound(t *testing.T) {
 	assert.True(t, owner, "c expired")
 }
 
-func TestWaiterHonoursCancellation(t *testing.T) {
-	m := NewMemory(time.Hour, 10)
+func TestWaiterHonoursCancellation(t *testing.T) { eachStore(t, testWaiterCancellation) }
+
+func testWaiterCancellation(t *testing.T, m Store) {
 	_, _, _ = m.Claim(context.Background(), "k", "fp")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	_, _, err := m.Claim(ctx, "k", "fp")
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestRedisClaimOfACrashedOwnerExpires(t *testing.T) {
+	opts, err := redis.ParseURL(redistest.Start(t))
+	require.NoError(t, err)
+	client := redis.NewClient(opts)
+	defer client.Close()
+	r := NewRedis(client, time.Hour, 100*time.Millisecond)
+	_, owner, err := r.Claim(context.Background(), "k", "fp")
+	require.NoError(t, err)
+	require.True(t, owner) // ... and never completes
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, owner, err = r.Claim(ctx, "k", "fp")
+	require.NoError(t, err)
+	assert.True(t, owner, "the dead owner's claim expired")
 }

@@ -110,6 +110,9 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// Timeout is the limit on each attempt of each call.
+func (c *Client) Timeout() time.Duration { return c.timeout }
+
 // EnvType is the client's configured environment type.
 func (c *Client) EnvType() string { return c.env }
 
