@@ -92,21 +92,10 @@ func newHarnessWith(t testing.TB, opts sandbox.Options, mutate ...func(*gateway.
 	}
 	env := map[string]string{"WEDA_BASE_URL": up.URL, "WEDA_SECRET_ID": id,
 		"WEDA_SECRET_KEY": key, "ALLOW_DEV_USER_HEADER": "true"}
-	cfg, err := gateway.ConfigFromEnv(func(k string) string { return env[k] })
-	require.NoError(t, err)
 	ct := &countingTransport{base: upstream.NewTransport()}
-	cfg.UpstreamTransport = ct
-	for _, m := range mutate {
-		m(&cfg)
-	}
 	logs := &bytes.Buffer{}
-	gw, err := gateway.New(cfg, slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil)))
-	require.NoError(t, err)
-	srv := httptest.NewServer(gw.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		require.NoError(t, gw.Close(context.Background()))
-	})
+	gw, srv := serve(t, env, &lockedWriter{w: logs}, append([]func(*gateway.Config){
+		func(c *gateway.Config) { c.UpstreamTransport = ct }}, mutate...)...)
 	client, err := upstream.New(upstream.Config{BaseURL: up.URL,
 		Tokens: upstream.NewClientCredentials(up.URL, id, key, nil)})
 	require.NoError(t, err)
@@ -216,12 +205,18 @@ func (h *harness) todoTask(inst, name string) string {
 // newEmbedded is the gateway as `go run .` starts it: no WEDA_* set, its own sandbox inside.
 func newEmbedded(t testing.TB, mutate ...func(*gateway.Config)) (*gateway.Gateway, *httptest.Server) {
 	t.Helper()
-	cfg, err := gateway.ConfigFromEnv(func(string) string { return "" })
+	return serve(t, map[string]string{}, io.Discard, mutate...)
+}
+
+// serve builds a gateway from env (and mutate), logging to logs, and serves it until the test ends.
+func serve(t testing.TB, env map[string]string, logs io.Writer, mutate ...func(*gateway.Config)) (*gateway.Gateway, *httptest.Server) {
+	t.Helper()
+	cfg, err := gateway.ConfigFromEnv(func(k string) string { return env[k] })
 	require.NoError(t, err)
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	gw, err := gateway.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	gw, err := gateway.New(cfg, slog.New(slog.NewJSONHandler(logs, nil)))
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw.Handler())
 	t.Cleanup(func() {

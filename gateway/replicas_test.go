@@ -1,7 +1,6 @@
 package gateway_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -29,18 +28,11 @@ func replicas(t *testing.T, n int, mutate func(*gateway.Config)) (*sandbox.Serve
 		"WEDA_SECRET_KEY": sandbox.DefaultSecretKey, "ALLOW_DEV_USER_HEADER": "true", "REDIS_URL": redisURL}
 	var hs []*harness
 	for range n {
-		cfg, err := gateway.ConfigFromEnv(func(k string) string { return env[k] })
-		require.NoError(t, err)
+		var mutations []func(*gateway.Config)
 		if mutate != nil {
-			mutate(&cfg)
+			mutations = append(mutations, mutate)
 		}
-		gw, err := gateway.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		require.NoError(t, err)
-		srv := httptest.NewServer(gw.Handler())
-		t.Cleanup(func() {
-			srv.Close()
-			require.NoError(t, gw.Close(context.Background()))
-		})
+		gw, srv := serve(t, env, io.Discard, mutations...)
 		hs = append(hs, &harness{t: t, gw: gw, srv: srv, sb: sb, me: sb.UserID(sandbox.DemoUser)})
 	}
 	return sb, hs
