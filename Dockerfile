@@ -12,4 +12,5 @@ COPY --from=build /out/weda-gateway /weda-gateway
 USER nonroot:nonroot
 ENV PORT=8080
 EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s CMD ["/weda-gateway", "healthcheck"]
 ENTRYPOINT ["/weda-gateway"]

@@ -2,6 +2,7 @@
 //
 //	go run .                                   the gateway (with an embedded sandbox when no WeDa is configured)
 //	go run . sandbox -addr 127.0.0.1:8081      the WeDa sandbox alone, for front-end work and benchmarks
+//	weda-gateway healthcheck                   exits 0 when the gateway on PORT answers /healthz (for Docker)
 package main
 
 //go:generate go tool gqlgen generate
@@ -13,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -36,8 +38,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if len(args) > 0 && args[0] == "sandbox" {
 		return runSandbox(ctx, args[1:], stdout, log)
 	}
+	if len(args) == 1 && args[0] == "healthcheck" {
+		return healthcheck(ctx, getenv)
+	}
 	if len(args) > 0 {
-		return fmt.Errorf("usage: weda-gateway [sandbox -addr HOST:PORT]")
+		return fmt.Errorf("usage: weda-gateway [sandbox -addr HOST:PORT | healthcheck]")
 	}
 	cfg, err := gateway.ConfigFromEnv(getenv)
 	if err != nil {
@@ -75,4 +80,28 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer, log *slog.
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return sb.Close(shutdown)
+}
+
+// healthcheck asks the gateway on this machine's PORT whether it is alive: the distroless image
+// has no shell or curl for Docker's HEALTHCHECK to use.
+func healthcheck(ctx context.Context, getenv func(string) string) error {
+	port := getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /healthz answered %d", resp.StatusCode)
+	}
+	return nil
 }

@@ -96,6 +96,12 @@ func TestGatewayCommand(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode, "GraphiQL opens")
+
+	port := base[strings.LastIndex(base, ":")+1:]
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	require.NoError(t, run(context.Background(), []string{"healthcheck"}, func(k string) string {
+		return map[string]string{"PORT": port}[k]
+	}, io.Discard, quiet), "the Docker health check passes")
 	cancel()
 	select {
 	case err := <-done:
@@ -103,4 +109,7 @@ func TestGatewayCommand(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the gateway did not stop")
 	}
+	assert.Error(t, run(context.Background(), []string{"healthcheck"}, func(k string) string {
+		return map[string]string{"PORT": port}[k]
+	}, io.Discard, quiet), "and fails once it stopped")
 }
