@@ -188,18 +188,6 @@ func toIDs(ids []string) []upstream.ID {
 	return out
 }
 
-// instanceOfTask finds the instance a task belongs to (one DescribeProcessInstance call).
-func instanceOfTask(ctx context.Context, taskID string) (string, error) {
-	d, err := describeTask(ctx, taskID, model.WorkBoxDone)
-	if isNotFound(err) {
-		return "", notFound("task", taskID)
-	}
-	if err != nil {
-		return "", err
-	}
-	return string(d.InstanceID), nil
-}
-
 // --- the mutations ---
 
 func startFlowMutation(input model.StartFlowInput) mutation[*model.StartFlowPayload] {
@@ -494,25 +482,22 @@ func revokeTaskMutation(input model.RevokeTaskInput) mutation[*model.InstancePay
 		},
 		func(ctx context.Context, me upstream.UserInfo) (string, error) {
 			kind := upstream.RevokeByApprover
+			var task *model.Task
+			var err error
 			if input.As == model.RevokerRoleStarter {
 				kind = upstream.RevokeByStarter
-				t, err := taskByID(ctx, input.TaskID)
-				if err != nil {
+				if task, err = taskByID(ctx, input.TaskID); err != nil {
 					return "", err
 				}
-				if t.StartUserID != string(me.UserID) {
+				if task.StartUserID != string(me.UserID) {
 					return "", codeError(CodeForbidden, "you did not start the instance of task %s", input.TaskID)
 				}
-			} else if _, err := ownTask(ctx, input.TaskID); err != nil {
+			} else if task, err = ownTask(ctx, input.TaskID); err != nil {
 				return "", err
 			}
-			err := upstreamWrite(ctx, func(ctx context.Context, c *upstream.Client) error {
+			return task.InstanceID, upstreamWrite(ctx, func(ctx context.Context, c *upstream.Client) error {
 				return c.Revoke(ctx, &upstream.RevokeRequest{TaskID: upstream.ID(input.TaskID), Revoker: me, RevokerType: kind})
 			})
-			if err != nil {
-				return "", err
-			}
-			return instanceOfTask(ctx, input.TaskID)
 		},
 		func(ctx context.Context, _ upstream.UserInfo) (string, bool, error) {
 			t, err := taskByID(ctx, input.TaskID)
@@ -538,17 +523,14 @@ func addCounterSignersMutation(input model.AddCounterSignersInput) mutation[*mod
 			return requireIDs("userIds", input.UserIds, 20)
 		},
 		func(ctx context.Context, me upstream.UserInfo) (string, error) {
-			if _, err := ownTask(ctx, input.TaskID); err != nil {
-				return "", err
-			}
-			err := upstreamWrite(ctx, func(ctx context.Context, c *upstream.Client) error {
-				return c.AddCounterSignAssignee(ctx, &upstream.AddCounterSignRequest{TaskID: upstream.ID(input.TaskID),
-					Approver: me, AssigneeIDs: toIDs(input.UserIds)})
-			})
+			task, err := ownTask(ctx, input.TaskID)
 			if err != nil {
 				return "", err
 			}
-			return instanceOfTask(ctx, input.TaskID)
+			return task.InstanceID, upstreamWrite(ctx, func(ctx context.Context, c *upstream.Client) error {
+				return c.AddCounterSignAssignee(ctx, &upstream.AddCounterSignRequest{TaskID: upstream.ID(input.TaskID),
+					Approver: me, AssigneeIDs: toIDs(input.UserIds)})
+			})
 		},
 		// Every added signer has an open task at the node.
 		func(ctx context.Context, _ upstream.UserInfo) (string, bool, error) {
