@@ -106,7 +106,7 @@ func toUser(u *upstream.User) *model.User {
 		return nil
 	}
 	return &model.User{ID: string(u.ID), Name: string(u.Name), NickName: model.Str(u.NickName), EmailAddress: model.Str(u.Email),
-		PhoneNumber: model.Str(u.Phone), Source: userSource(u.Type), SourceCode: codeOf(u.Type), Description: model.Str(u.UserDesc),
+		PhoneNumber: model.Str(u.Phone), Source: userSource(u.SourceCode()), SourceCode: codeOf(u.SourceCode()), Description: model.Str(u.UserDesc),
 		CreatedAt: model.Time(u.CreatedAt.Time), UpdatedAt: model.Time(u.UpdatedAt.Time)}
 }
 

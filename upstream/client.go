@@ -14,7 +14,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
@@ -47,6 +46,8 @@ type Config struct {
 	MaxResponseBytes int64
 	// Transport is the base round tripper; default a tuned *http.Transport.
 	Transport http.RoundTripper
+	// Zone is where WeDa's zoneless times are read; default WedaZone (UTC+08:00).
+	Zone *time.Location
 }
 
 // Client calls WeDa. It is safe for concurrent use.
@@ -59,6 +60,7 @@ type Client struct {
 	delay    time.Duration
 	maxDelay time.Duration
 	maxBody  int64
+	zone     *time.Location
 }
 
 // NewTransport returns an http.Transport tuned for many concurrent calls to one host.
@@ -100,6 +102,7 @@ func New(cfg Config) (*Client, error) {
 		delay:    orDefault(cfg.RetryBaseDelay, 100*time.Millisecond),
 		maxDelay: orDefault(cfg.RetryMaxDelay, 2*time.Second),
 		maxBody:  cfg.MaxResponseBytes,
+		zone:     cfg.Zone,
 	}
 	if c.attempts <= 0 {
 		c.attempts = 3
@@ -230,23 +233,26 @@ func (c *Client) backoff(attempt int, e *Error) time.Duration {
 func (c *Client) attempt(ctx context.Context, cl call, payload []byte, requestID string, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	var wrote atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
-	})
 
 	u := *c.base
 	u.Path += cl.path
 	if cl.query != nil {
 		u.RawQuery = cl.query.Encode()
 	}
-	var body io.Reader
+	// Only this request's own body being read by the transport marks a write as sent: a token
+	// fetch that runs first, or a dial that fails, leaves it unsent.
+	body := &trackedBody{payload: payload}
+	var reader io.Reader
 	if payload != nil {
-		body = bytes.NewReader(payload)
+		reader = body.open()
 	}
-	req, err := http.NewRequestWithContext(ctx, cl.method, u.String(), body)
+	req, err := http.NewRequestWithContext(ctx, cl.method, u.String(), reader)
 	if err != nil {
 		return &Error{Endpoint: cl.endpoint, Kind: KindInvalidInput, Message: "building request", Err: err}
+	}
+	if payload != nil {
+		req.ContentLength = int64(len(payload))
+		req.GetBody = func() (io.ReadCloser, error) { return body.open(), nil }
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("X-Request-Id", requestID)
@@ -260,7 +266,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, requestID
 		if errors.As(err, &ue) { // the token source failed
 			return ue
 		}
-		return transportError(cl.endpoint, requestID, err, cl.write && wrote.Load())
+		return transportError(cl.endpoint, requestID, err, cl.write && body.sent())
 	}
 	defer resp.Body.Close()
 
@@ -268,17 +274,62 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, requestID
 	if err != nil {
 		e := transportError(cl.endpoint, requestID, err, cl.write)
 		e.HTTPStatus = resp.StatusCode
+		if e.Kind != KindTimeout && !errors.Is(err, context.Canceled) {
+			e.Message = fmt.Sprintf("the answer (HTTP %d) was cut off", resp.StatusCode)
+		}
 		return e
 	}
 	if int64(len(raw)) > c.maxBody {
 		return &Error{Endpoint: cl.endpoint, HTTPStatus: resp.StatusCode, Kind: KindBadResponse, RequestID: requestID,
-			Message: fmt.Sprintf("answer larger than %d bytes", c.maxBody)}
+			Message: fmt.Sprintf("answer larger than %d bytes", c.maxBody), OutcomeUnknown: cl.write}
 	}
 	if cl.odata {
-		return decodeOData(cl.endpoint, resp, raw, requestID, out)
+		err = decodeOData(cl.endpoint, resp, raw, requestID, out)
+	} else {
+		err = decodeWorkflow(cl.endpoint, resp, raw, requestID, out)
 	}
-	return decodeWorkflow(cl.endpoint, resp, raw, requestID, out)
+	if err == nil {
+		rezone(out, c.zone)
+		return nil
+	}
+	// A write answered with no WeDa verdict (an empty, unreadable or mis-shaped 200, a proxy's
+	// 5xx page) was received and may have been carried out.
+	var ue *Error
+	if cl.write && errors.As(err, &ue) && ue.Code == "" && (resp.StatusCode < 300 || resp.StatusCode >= 500) {
+		ue.OutcomeUnknown = true
+	}
+	return err
 }
+
+// trackedBody hands the transport a write's body and remembers whether the latest copy of it
+// was read, i.e. whether the request went out. A resend after a 401 opens a fresh copy.
+type trackedBody struct {
+	payload []byte
+	opened  atomic.Int64
+	read    atomic.Int64
+}
+
+func (b *trackedBody) open() io.ReadCloser {
+	return &trackedReader{r: bytes.NewReader(b.payload), body: b, gen: b.opened.Add(1)}
+}
+
+func (b *trackedBody) sent() bool {
+	n := b.opened.Load()
+	return n > 0 && b.read.Load() == n
+}
+
+type trackedReader struct {
+	r    *bytes.Reader
+	body *trackedBody
+	gen  int64
+}
+
+func (t *trackedReader) Read(p []byte) (int, error) {
+	t.body.read.Store(t.gen)
+	return t.r.Read(p)
+}
+
+func (t *trackedReader) Close() error { return nil }
 
 func decodeWorkflow(endpoint string, resp *http.Response, raw []byte, requestID string, out any) error {
 	var env envelope
@@ -288,6 +339,9 @@ func decodeWorkflow(endpoint string, resp *http.Response, raw []byte, requestID 
 	r := env.Response
 	if r.RequestID != "" {
 		requestID = r.RequestID
+	}
+	if rs, ok := out.(interface{ setRequestID(string) }); ok {
+		rs.setRequestID(requestID)
 	}
 	if r.Error != nil && r.Error.Code != "" {
 		return upstreamCodeError(endpoint, resp, r.Error.Code, r.Error.Message, requestID)
@@ -381,6 +435,8 @@ func transportError(endpoint, requestID string, err error, sent bool) *Error {
 		e.Message = "canceled by the caller"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		e.Kind, e.Message = KindTimeout, "no answer in time"
+	case sent:
+		e.Message = "the connection broke after the request was sent"
 	default:
 		e.Message = "could not reach the upstream"
 	}

@@ -19,6 +19,9 @@ type Settings struct {
 	SecretKey string        // WEDA_SECRET_KEY
 	APIKey    string        // WEDA_API_KEY: a long-lived key, instead of the secret pair
 	Timeout   time.Duration // WEDA_TIMEOUT, default 10s
+	// Zone (WEDA_TIMEZONE, an IANA name or a UTC offset such as +08:00) is the zone of WeDa's
+	// zoneless times; default WedaZone, UTC+08:00.
+	Zone *time.Location
 }
 
 // ErrNotConfigured means no WeDa environment is configured: the gateway then runs its sandbox.
@@ -43,6 +46,13 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 	}
 	if !ValidEnvType(s.EnvType) {
 		return s, fmt.Errorf("WEDA_ENV_TYPE=%q: want %q or %q", s.EnvType, EnvProd, EnvPre)
+	}
+	if v := strings.TrimSpace(getenv("WEDA_TIMEZONE")); v != "" {
+		loc, err := parseZone(v)
+		if err != nil {
+			return s, fmt.Errorf("WEDA_TIMEZONE=%q: want an IANA zone such as Asia/Shanghai or an offset such as +08:00", v)
+		}
+		s.Zone = loc
 	}
 	if v := getenv("WEDA_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -97,5 +107,19 @@ func NewFromSettings(s Settings, transport http.RoundTripper) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(Config{BaseURL: origin, EnvType: s.EnvType, Tokens: tokens, Timeout: s.Timeout, Transport: transport})
+	return New(Config{BaseURL: origin, EnvType: s.EnvType, Tokens: tokens, Timeout: s.Timeout, Transport: transport, Zone: s.Zone})
+}
+
+// parseZone reads an IANA zone name or a fixed offset (+08:00, -0530).
+func parseZone(v string) (*time.Location, error) {
+	if v[0] == '+' || v[0] == '-' {
+		for _, layout := range []string{"-07:00", "-0700", "-07"} {
+			if t, err := time.Parse(layout, v); err == nil {
+				_, off := t.Zone()
+				return time.FixedZone("UTC"+v, off), nil
+			}
+		}
+		return nil, fmt.Errorf("offset %q", v)
+	}
+	return time.LoadLocation(v)
 }

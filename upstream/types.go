@@ -112,14 +112,15 @@ func parseFlexInt(b []byte) (int64, bool, error) {
 }
 
 // Text is a string that the vendor sometimes sends as a bool, a number or null (e.g. a flow's
-// Description is typed bool in the table). Non-strings keep their JSON text; null is "".
+// Description is typed bool in the table). Numbers and true keep their JSON text; null and false
+// are "" (a Description of false means "none", not the word "false").
 type Text string
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (t *Text) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	switch {
-	case len(b) == 0 || bytes.Equal(b, []byte("null")):
+	case len(b) == 0 || bytes.Equal(b, []byte("null")) || bytes.Equal(b, []byte("false")):
 		*t = ""
 	case b[0] == '"':
 		var s string
@@ -153,13 +154,23 @@ func (v *Bool) UnmarshalJSON(b []byte) error {
 // Time is an upstream instant. It decodes epoch milliseconds (number or numeric string), the
 // vendor's "2022-08-02T14:17:15.000+0800" layout, RFC 3339, null, "" and 0 ("not yet"); the
 // last three give the zero Time, which IsZero reports.
-type Time struct{ time.Time }
+// A zoneless "2006-01-02 15:04:05" is WeDa's wall clock, read in WedaZone; a client configured
+// with another zone re-reads it there (Config.Zone).
+type Time struct {
+	time.Time
+	zoneless bool
+}
+
+// WedaZone is the zone WeDa's zoneless times are in: China Standard Time, UTC+08:00.
+var WedaZone = time.FixedZone("UTC+08:00", 8*60*60)
+
+// zonelessLayout is the one spelling that carries no zone.
+const zonelessLayout = "2006-01-02 15:04:05"
 
 var timeLayouts = []string{
 	"2006-01-02T15:04:05.000-0700",
 	"2006-01-02T15:04:05-0700",
 	time.RFC3339Nano,
-	"2006-01-02 15:04:05",
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
@@ -180,8 +191,23 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	t.Time = parsed
+	t.Time, t.zoneless = parsed, isZoneless(s)
 	return nil
+}
+
+func isZoneless(s string) bool {
+	_, err := time.ParseInLocation(zonelessLayout, s, time.UTC)
+	return err == nil
+}
+
+// In re-reads a zoneless time's wall clock in loc; a time that named its zone is unchanged.
+func (t Time) In(loc *time.Location) Time {
+	if !t.zoneless || t.IsZero() || loc == nil {
+		return t
+	}
+	y, mo, d := t.Date()
+	h, mi, sec := t.Clock()
+	return Time{Time: time.Date(y, mo, d, h, mi, sec, t.Nanosecond(), loc), zoneless: true}
 }
 
 // MarshalJSON encodes the time as epoch milliseconds (0 when zero), the form requests use.
@@ -212,6 +238,9 @@ func ParseTime(s string) (time.Time, error) {
 		if parsed, err := time.Parse(layout, s); err == nil {
 			return parsed, nil
 		}
+	}
+	if parsed, err := time.ParseInLocation(zonelessLayout, s, WedaZone); err == nil {
+		return parsed, nil
 	}
 	return time.Time{}, fmt.Errorf("time: unknown layout %q", s)
 }

@@ -80,7 +80,9 @@ func TestUserInfoTypeOrSource(t *testing.T) {
 func TestTextAndBool(t *testing.T) {
 	var s Text
 	require.NoError(t, json.Unmarshal([]byte(`false`), &s))
-	assert.Equal(t, Text("false"), s, "Description is typed bool in the vendor's table")
+	assert.Equal(t, Text(""), s, "Description is typed bool in the vendor's table: false is none, not the text")
+	require.NoError(t, json.Unmarshal([]byte(`12`), &s))
+	assert.Equal(t, Text("12"), s)
 	var v Bool
 	for in, want := range map[string]bool{`true`: true, `"true"`: true, `1`: true, `null`: false, `false`: false, `"0"`: false} {
 		require.NoError(t, json.Unmarshal([]byte(in), &v), in)
@@ -124,4 +126,21 @@ func TestParseOperationContent(t *testing.T) {
 		assert.Equal(t, `[1, 2, {"x":1}]`, mendBareKeys(`[1, 2, {x:1}]`))
 		assert.Equal(t, `{"a":"q\"{1:2}"}`, mendBareKeys(`{"a":"q\"{1:2}"}`))
 	})
+}
+
+func TestZonelessTimesAreWeDasWallClock(t *testing.T) {
+	var got struct{ At Time }
+	require.NoError(t, json.Unmarshal([]byte(`{"At":"2022-08-02 14:17:15"}`), &got))
+	assert.True(t, got.At.Equal(time.Date(2022, 8, 2, 6, 17, 15, 0, time.UTC)), "read at +08:00, not UTC: %v", got.At)
+
+	// An operator whose WeDa runs in another zone re-reads the wall clock there.
+	tokyo := time.FixedZone("UTC+09:00", 9*60*60)
+	rezone(&got, tokyo)
+	assert.True(t, got.At.Equal(time.Date(2022, 8, 2, 5, 17, 15, 0, time.UTC)), "%v", got.At)
+
+	// A time that names its zone never moves.
+	var named struct{ At Time }
+	require.NoError(t, json.Unmarshal([]byte(`{"At":"2022-08-02T14:17:15.000+0800"}`), &named))
+	rezone(&named, tokyo)
+	assert.True(t, named.At.Equal(time.Date(2022, 8, 2, 6, 17, 15, 0, time.UTC)))
 }

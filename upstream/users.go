@@ -40,6 +40,15 @@ type User struct {
 	UpdateBy         Text   `json:"updateBy"`
 }
 
+// SourceCode is the user's source: the documented "type", else the "source" that some answers
+// carry instead.
+func (u *User) SourceCode() OptInt {
+	if u.Type.Valid {
+		return u.Type
+	}
+	return u.Source
+}
+
 // UserQuery holds OData query options for ListUsers.
 type UserQuery struct {
 	Filter  string // OData $filter, e.g. "contains(name,'li') and type eq 4"

@@ -150,7 +150,7 @@ func TestVendorGetFlowInstances(t *testing.T) {
 	assert.Equal(t, FlowInstance{
 		InstanceID: "1554350593668153346", Description: "kong页面预发测试复用", FlowCode: "1554326000705142787",
 		FlowName: "kong页面预发测试复用", FlowVersion: "27.0", StartUserName: "administrator",
-		StartTime: Time{cst("2022-08-02T14:17:15.000+0800")}, EndTime: Time{cst("2022-08-02T14:18:07.013+0800")},
+		StartTime: Time{Time: cst("2022-08-02T14:17:15.000+0800")}, EndTime: Time{Time: cst("2022-08-02T14:18:07.013+0800")},
 		Status: Some(InstanceApproved),
 	}, res.Result[0])
 	assert.True(t, res.Result[1].EndTime.IsZero(), "null end time")
@@ -168,7 +168,7 @@ func TestVendorGetFlowInstanceTasks(t *testing.T) {
 		FlowCode: "1554326000705142787", FlowStartUser: UserInfo{UserID: "1519239780903088129", Type: 4},
 		ElementName: "审批节点", ElementID: "approvalNode1658740549804",
 		TaskAssignee: UserInfo{UserID: "1519239780903088129", Type: 4},
-		StartTime:    Time{cst("2022-08-02T18:18:54.000+0800")}, EndTime: Time{cst("2022-08-02T18:19:15.952+0800")},
+		StartTime:    Time{Time: cst("2022-08-02T18:18:54.000+0800")}, EndTime: Time{Time: cst("2022-08-02T18:19:15.952+0800")},
 		TaskStatus: Some(TaskDone), OperationResult: Some(1),
 		PageTransitionURL: "https://lowcode-1yyyy0000000ffff-1000000001.tcloudbaseapp.com/adminportal/#/flowCenter/detail?envType=prod&flowTaskId=1554411407241822210&pageType=TODO",
 	}, res.Result[0])
@@ -185,7 +185,7 @@ func TestVendorGetFlowInstanceOperations(t *testing.T) {
 	require.Len(t, ops, 5)
 
 	assert.Equal(t, ID("1519239780903088129"), ops[0].OperatorUser)
-	assert.Equal(t, Time{cst("2022-08-02T19:37:30.000+0800")}, ops[0].CreateTime)
+	assert.Equal(t, Time{Time: cst("2022-08-02T19:37:30.000+0800")}, ops[0].CreateTime)
 	assert.Equal(t, Text("null"), ops[0].Result)
 	assert.Equal(t, Some(OpSubmit), ops[0].Parsed.Action)
 	assert.True(t, ops[0].Parsed.Valid)
@@ -270,7 +270,7 @@ func TestVendorGetProcessCanvasInfo(t *testing.T) {
 	assert.Equal(t, Text("approvalNode1658740549804"), n.ElementID)
 	assert.Equal(t, Some(17), n.DataType)
 	assert.True(t, bool(n.Visited))
-	assert.Equal(t, []Processor{{Name: "administrator", Status: Some(1), OpTime: Time{ms(1659421050000)}, NewProcessors: "true"}}, n.Conf)
+	assert.Equal(t, []Processor{{Name: "administrator", Status: Some(1), OpTime: Time{Time: ms(1659421050000)}, NewProcessors: "true"}}, n.Conf)
 	assert.Equal(t, Some(13), res.Nodes[1].Conf[0].Status, "status 13 is in no table, and kept")
 	assert.Nil(t, res.Nodes[3].Conf)
 	assert.Equal(t, CanvasEdge{Label: "提交申请", Type: Some(2), Source: "approvalNode1658740549804",
@@ -331,7 +331,7 @@ func TestVendorDescribeWorkflowMessages(t *testing.T) {
 	assert.Equal(t, ID("1582268587512393730"), m.MessageID)
 	assert.Equal(t, Some(0), m.MessageType)
 	assert.Equal(t, Text("READ_TODO"), m.Status)
-	assert.Equal(t, Time{cst("2022-10-18T15:13:23.000+0800")}, m.CreateTime)
+	assert.Equal(t, Time{Time: cst("2022-10-18T15:13:23.000+0800")}, m.CreateTime)
 	assert.Contains(t, string(m.MessagePageLink), "flowTaskId=1582268470990434306")
 	assert.JSONEq(t, `{"UserInfo":{"UserId":"1558049980829474819","Type":4},"PageNo":1,"PageSize":10,"MessageType":0,"Status":"READ_DONE"}`,
 		f.calls("DescribeWorkflowMessages")[0].Body, "MessageType 0 is sent, not dropped")

@@ -68,8 +68,11 @@ const (
 
 // resultAnswer is the Data of the write endpoints that answer {"Result": true}.
 type resultAnswer struct {
-	Result Bool `json:"Result"`
+	Result    Bool `json:"Result"`
+	requestID string
 }
+
+func (r *resultAnswer) setRequestID(id string) { r.requestID = id }
 
 // write calls a write endpoint that answers {"Result": bool}; Result false is a refusal.
 func (c *Client) write(ctx context.Context, endpoint string, in any) error {
@@ -79,7 +82,7 @@ func (c *Client) write(ctx context.Context, endpoint string, in any) error {
 	}
 	if !out.Result {
 		return &Error{Endpoint: endpoint, HTTPStatus: 200, Kind: KindFailedOperation, Code: "FailedOperation",
-			Message: "the upstream answered Result=false"}
+			Message: "the upstream answered Result=false", RequestID: out.requestID}
 	}
 	return nil
 }
