@@ -300,6 +300,9 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 	}
 	resolver := &graph.Resolver{Idempotency: store}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: graph.Complexity()}))
+	for _, t := range incrementalTransports() { // @defer: streams, or one whole answer; before GET and POST
+		srv.AddTransport(t)
+	}
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))

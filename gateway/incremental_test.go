@@ -1,0 +1,303 @@
+package gateway_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wedagraph/gateway/gateway"
+)
+
+// gatedTransport holds every upstream call to one endpoint until the test opens the gate, so a
+// test can read what the gateway sent while that call had not yet ended: ordering, not timing.
+type gatedTransport struct {
+	base     http.RoundTripper
+	endpoint string        // the last path segment to hold, e.g. ListProcessInstancesCount
+	arrived  chan struct{} // one value per held call, sent as it reaches the gate
+	open     chan struct{} // closed to let the held calls through
+	once     sync.Once
+
+	mu     sync.Mutex
+	opened bool
+	ended  int // held calls that have come back from the upstream
+}
+
+func newGate(endpoint string) *gatedTransport {
+	return &gatedTransport{endpoint: endpoint, arrived: make(chan struct{}, 100), open: make(chan struct{})}
+}
+
+// install wraps the harness's transport; pass it as a config mutation.
+func (g *gatedTransport) install(t *testing.T) func(*gateway.Config) {
+	t.Cleanup(g.release) // never leave a request hanging past the test
+	return func(c *gateway.Config) { g.base = c.UpstreamTransport; c.UpstreamTransport = g }
+}
+
+func (g *gatedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !strings.HasSuffix(r.URL.Path, "/"+g.endpoint) {
+		return g.base.RoundTrip(r)
+	}
+	g.arrived <- struct{}{}
+	select {
+	case <-g.open:
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
+	resp, err := g.base.RoundTrip(r)
+	g.mu.Lock()
+	g.ended++
+	g.mu.Unlock()
+	return resp, err
+}
+
+func (g *gatedTransport) release() {
+	g.once.Do(func() {
+		g.mu.Lock()
+		g.opened = true
+		g.mu.Unlock()
+		close(g.open)
+	})
+}
+
+// state reports whether the gate was opened and how many held calls have ended.
+func (g *gatedTransport) state() (opened bool, ended int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.opened, g.ended
+}
+
+// deferCounts asks for the viewer's name at once and the box counts (ListProcessInstancesCount)
+// in a deferred fragment.
+const deferCounts = `query Deferred { viewer { user { name } ... @defer(label: "counts") { workItemCounts { todo done } } } }`
+
+// post sends a GraphQL request as the sandbox's demo user with the given Accept header.
+func (h *harness) post(accept, query string, vars map[string]any) *http.Response {
+	h.t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	require.NoError(h.t, err)
+	req, err := http.NewRequest(http.MethodPost, h.srv.URL+"/graphql", bytes.NewReader(body))
+	require.NoError(h.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", accept)
+	req.Header.Set("X-Weda-User-Id", h.me)
+	resp, err := h.srv.Client().Do(req)
+	require.NoError(h.t, err)
+	h.t.Cleanup(func() { _ = resp.Body.Close() })
+	return resp
+}
+
+// part is one response of an incrementally delivered operation, in either format.
+type part struct {
+	Data        json.RawMessage `json:"data"`
+	Path        []any           `json:"path"`
+	Label       string          `json:"label"`
+	HasNext     *bool           `json:"hasNext"`
+	Errors      []gqlError      `json:"errors"`
+	Incremental []part          `json:"incremental"`
+}
+
+func decodePart(t *testing.T, raw []byte) part {
+	t.Helper()
+	var p part
+	require.NoError(t, json.Unmarshal(raw, &p), string(raw))
+	return p
+}
+
+// TestDeferMultipartMixed reads a deferred query as Apollo Client and GraphiQL do: the first
+// part is complete and readable while the deferred field's upstream call is still held at the
+// gate; the deferred data comes after, in the incremental format, and the stream then ends.
+func TestDeferMultipartMixed(t *testing.T) {
+	gate := newGate("ListProcessInstancesCount")
+	h := newHarness(t, gate.install(t))
+
+	resp := h.post("multipart/mixed;deferSpec=20220824, application/json", deferCounts, nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	mediaType, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	require.NoError(t, err)
+	require.Equal(t, "multipart/mixed", mediaType)
+	parts := multipart.NewReader(resp.Body, params["boundary"])
+
+	p, err := parts.NextPart()
+	require.NoError(t, err)
+	assert.Equal(t, "application/json", p.Header.Get("Content-Type"))
+	raw, err := io.ReadAll(p)
+	require.NoError(t, err)
+	first := decodePart(t, raw)
+	opened, ended := gate.state()
+	require.False(t, opened, "the first part was read before the deferred call was let through")
+	require.Zero(t, ended)
+	// gqlgen holds the deferred field's place with a null, which the next part replaces.
+	assert.JSONEq(t, `{"viewer":{"user":{"name":"kongtest"},"workItemCounts":null}}`, string(first.Data))
+	require.NotNil(t, first.HasNext)
+	assert.True(t, *first.HasNext)
+	assert.Empty(t, first.Errors)
+
+	<-gate.arrived // the deferred call is in flight, held: release it
+	gate.release()
+
+	var incremental []part
+	for {
+		p, err := parts.NextPart()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		raw, err := io.ReadAll(p)
+		require.NoError(t, err)
+		next := decodePart(t, raw)
+		incremental = append(incremental, next.Incremental...)
+		require.NotNil(t, next.HasNext)
+		if !*next.HasNext {
+			_, err := parts.NextPart()
+			require.ErrorIs(t, err, io.EOF, "the last part closes the stream")
+			break
+		}
+	}
+	require.Len(t, incremental, 1)
+	assert.Equal(t, "counts", incremental[0].Label)
+	assert.Equal(t, []any{"viewer"}, incremental[0].Path)
+	assert.JSONEq(t, `{"workItemCounts":{"todo":24,"done":8}}`, string(incremental[0].Data), "the sandbox's counts")
+	assert.Empty(t, incremental[0].Errors)
+	_, ended = gate.state()
+	assert.Equal(t, 1, ended)
+}
+
+// TestDeferServerSentEvents reads the same query over text/event-stream (graphql-sse's
+// protocol): the first `next` event arrives while the deferred call is held, the deferred
+// fragment follows as its own event, and `complete` ends the stream.
+func TestDeferServerSentEvents(t *testing.T) {
+	gate := newGate("ListProcessInstancesCount")
+	h := newHarness(t, gate.install(t))
+
+	resp := h.post("text/event-stream", deferCounts, nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	events := bufio.NewScanner(resp.Body)
+	events.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	// next returns the next event's name and data, skipping comments (keep-alives).
+	next := func() (string, string) {
+		var event, data string
+		for events.Scan() {
+			line := events.Text()
+			switch {
+			case line == "":
+				if event != "" {
+					return event, data
+				}
+			case strings.HasPrefix(line, ":"):
+			case strings.HasPrefix(line, "event: "):
+				event = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				data += strings.TrimPrefix(line, "data: ")
+			}
+		}
+		require.NoError(t, events.Err())
+		t.Fatal("the stream ended early")
+		return "", ""
+	}
+
+	event, data := next()
+	require.Equal(t, "next", event)
+	opened, _ := gate.state()
+	require.False(t, opened, "the first event was read before the deferred call was let through")
+	first := decodePart(t, []byte(data))
+	// gqlgen holds the deferred field's place with a null, which the next part replaces.
+	assert.JSONEq(t, `{"viewer":{"user":{"name":"kongtest"},"workItemCounts":null}}`, string(first.Data))
+	require.NotNil(t, first.HasNext)
+	assert.True(t, *first.HasNext)
+
+	<-gate.arrived
+	gate.release()
+
+	event, data = next()
+	require.Equal(t, "next", event)
+	deferred := decodePart(t, []byte(data))
+	assert.Equal(t, "counts", deferred.Label)
+	assert.Equal(t, []any{"viewer"}, deferred.Path)
+	assert.JSONEq(t, `{"workItemCounts":{"todo":24,"done":8}}`, string(deferred.Data))
+	require.NotNil(t, deferred.HasNext)
+	assert.False(t, *deferred.HasNext)
+	event, _ = next()
+	assert.Equal(t, "complete", event)
+}
+
+// TestDeferWholeAnswerForJSONClients: a client that accepts no stream (plain JSON, curl's */*,
+// a GET) gets every deferred fragment merged into one answer, never a null with hasNext.
+func TestDeferWholeAnswerForJSONClients(t *testing.T) {
+	h := newHarness(t)
+	for _, accept := range []string{"application/json", "application/graphql-response+json", "*/*", ""} {
+		t.Run("POST "+accept, func(t *testing.T) {
+			resp := h.post(accept, deferCounts, nil)
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			assert.NotContains(t, resp.Header.Get("Content-Type"), "multipart")
+			raw, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			assert.JSONEq(t, `{"data":{"viewer":{"user":{"name":"kongtest"},"workItemCounts":{"todo":24,"done":8}}}}`, string(raw))
+		})
+	}
+	t.Run("GET", func(t *testing.T) {
+		req, err := http.NewRequest(http.MethodGet, h.srv.URL+"/graphql?query="+url.QueryEscape(deferCounts), nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Weda-User-Id", h.me)
+		resp, err := h.srv.Client().Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"data":{"viewer":{"user":{"name":"kongtest"},"workItemCounts":{"todo":24,"done":8}}}}`, string(raw))
+	})
+
+	// Fragments deferred inside list items and nested objects land in their own items, in the
+	// order the query asks for the fields; a deferred field that fails keeps its error.
+	t.Run("nested", func(t *testing.T) {
+		const q = `query Nested($other: ID!) {
+  viewer {
+    workItems(box: TODO, first: 3) {
+      nodes { taskId ... @defer(label: "instance") { instance { status flow { processKey } } } name }
+    }
+    ... @defer { other: user { name } }
+  }
+  ... @defer(label: "missing") { instance(id: $other) { name } }
+}`
+		var plain, whole struct {
+			Viewer struct {
+				WorkItems struct {
+					Nodes []map[string]any `json:"nodes"`
+				} `json:"workItems"`
+				Other *struct{ Name string } `json:"other"`
+			} `json:"viewer"`
+		}
+		const withoutDefer = `query Plain {
+  viewer { workItems(box: TODO, first: 3) { nodes { taskId instance { status flow { processKey } } name } } }
+}`
+		h.ok(h.me, withoutDefer, nil, &plain)
+		resp := h.post("application/json", q, map[string]any{"other": "1590000000000000000"})
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		var res gqlResponse
+		require.NoError(t, json.Unmarshal(raw, &res), string(raw))
+		require.NoError(t, json.Unmarshal(res.Data, &whole), string(res.Data))
+		require.Len(t, whole.Viewer.WorkItems.Nodes, 3)
+		assert.Equal(t, plain.Viewer.WorkItems.Nodes, whole.Viewer.WorkItems.Nodes, "the same data as without @defer")
+		for _, n := range whole.Viewer.WorkItems.Nodes {
+			assert.NotNil(t, n["instance"])
+		}
+		require.NotNil(t, whole.Viewer.Other)
+		assert.Equal(t, "kongtest", whole.Viewer.Other.Name)
+		assert.Regexp(t, `^\{"viewer":\{"workItems":\{"nodes":\[\{"taskId":"[^"]+","instance":\{"status":"[A-Z_]+","flow":\{"processKey":"[^"]+"\}\},"name":"[^"]+"\}`,
+			string(res.Data), "each item keeps its fields in the order the query asks for them")
+		require.Len(t, res.Errors, 1, string(raw))
+		assert.Equal(t, "NOT_FOUND", res.Errors[0].Extensions["code"])
+		assert.NotContains(t, string(raw), "hasNext")
+	})
+}
