@@ -1,6 +1,7 @@
 // Package graphiql serves GraphiQL from assets embedded in the binary, so it works on machines
-// with no internet (gqlgen's playground loads from a public CDN). The assets are graphiql 3.8.3
-// and React 18.3.1 from the npm registry; scripts/update-graphiql refreshes them.
+// with no internet (gqlgen's playground loads from a public CDN). The assets are graphiql 3.8.3,
+// its explorer plugin (@graphiql/plugin-explorer 3.2.5) and React 18.3.1 from the npm registry;
+// scripts/update-graphiql refreshes them and says why these versions.
 package graphiql
 
 import (
@@ -27,6 +28,7 @@ var page = template.Must(template.New("graphiql").Parse(`<!doctype html>
 <meta charset="utf-8">
 <title>WeDa GraphQL gateway</title>
 <link rel="stylesheet" href="{{.Base}}/graphiql.min.css">
+<link rel="stylesheet" href="{{.Base}}/plugin-explorer.css">
 <style>html,body,#graphiql{height:100%;margin:0}</style>
 </head>
 <body>
@@ -34,11 +36,15 @@ var page = template.Must(template.New("graphiql").Parse(`<!doctype html>
 <script src="{{.Base}}/react.production.min.js"></script>
 <script src="{{.Base}}/react-dom.production.min.js"></script>
 <script src="{{.Base}}/graphiql.min.js"></script>
+<script src="{{.Base}}/plugin-explorer.umd.js"></script>
 <script>
+// The fetcher asks for multipart/mixed, so @defer'd fragments show as they arrive.
 const fetcher = GraphiQL.createFetcher({ url: new URL({{.Endpoint}}, window.location.href).toString() });
+const explorer = GraphiQLPluginExplorer.explorerPlugin();
 ReactDOM.createRoot(document.getElementById("graphiql")).render(
   React.createElement(GraphiQL, {
     fetcher,
+    plugins: [explorer],
     defaultQuery: {{.Query}},
     defaultHeaders: {{.Headers}},
     shouldPersistHeaders: false,
