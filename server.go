@@ -3,6 +3,8 @@
 //	go run .                                   the gateway (with an embedded sandbox when no WeDa is configured)
 //	go run . sandbox -addr 127.0.0.1:8081      the WeDa sandbox alone, for front-end work and benchmarks
 //	weda-gateway healthcheck                   exits 0 when the gateway on PORT answers /healthz (for Docker)
+//	weda-gateway version                       prints the version and commit
+//	weda-gateway --help                        lists the subcommands and every setting with its default
 package main
 
 //go:generate go tool gqlgen generate
@@ -17,6 +19,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -38,11 +43,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if len(args) > 0 && args[0] == "sandbox" {
 		return runSandbox(ctx, args[1:], stdout, log)
 	}
-	if len(args) == 1 && args[0] == "healthcheck" {
-		return healthcheck(ctx, getenv)
+	if len(args) == 1 {
+		switch args[0] {
+		case "healthcheck":
+			return healthcheck(ctx, getenv)
+		case "version", "--version", "-version":
+			fmt.Fprintln(stdout, versionLine())
+			return nil
+		case "help", "--help", "-help", "-h":
+			fmt.Fprint(stdout, gateway.Usage())
+			return nil
+		}
 	}
 	if len(args) > 0 {
-		return fmt.Errorf("usage: weda-gateway [sandbox -addr HOST:PORT | healthcheck]")
+		return fmt.Errorf("unknown arguments %q: weda-gateway --help lists the subcommands", args)
+	}
+	for _, w := range gateway.UnknownSettings(os.Environ()) {
+		log.Warn(w)
 	}
 	cfg, err := gateway.ConfigFromEnv(getenv)
 	if err != nil {
@@ -52,14 +69,45 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Port))
+	host := cfg.ListenAddr
+	if host == "" && g.Sandbox() != nil {
+		// The sandbox trusts X-Weda-Roles: admin from anyone: keep it to this machine.
+		host = "127.0.0.1"
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.Port)))
 	if err != nil {
 		_ = g.Close(context.Background())
 		return err
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	fmt.Fprintf(stdout, "WeDa GraphQL gateway on http://localhost:%d/ (GraphiQL) and http://localhost:%d/graphql\n", port, port)
+	log.Info("listening", "addr", ln.Addr().String(), "version", version)
 	return g.Serve(ctx, ln)
+}
+
+// version and commit are set at build time: -ldflags "-X main.version=1.2.3 -X main.commit=abc".
+var (
+	version = "dev"
+	commit  = ""
+)
+
+// versionLine is what `weda-gateway version` prints; the commit falls back to the one the Go
+// toolchain stamped into the binary.
+func versionLine() string {
+	c := commit
+	if c == "" {
+		if info, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range info.Settings {
+				if s.Key == "vcs.revision" {
+					c = s.Value
+				}
+			}
+		}
+	}
+	if c == "" {
+		c = "unknown"
+	}
+	return fmt.Sprintf("weda-gateway %s (commit %s, %s)", version, c, runtime.Version())
 }
 
 func runSandbox(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {

@@ -75,7 +75,7 @@ func TestGatewayCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
-	env := map[string]string{"PORT": "0"}
+	env := map[string]string{"PORT": "0", "SHUTDOWN_DELAY": "0s"}
 	go func() {
 		done <- run(ctx, nil, func(k string) string { return env[k] }, out, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	}()

@@ -118,26 +118,44 @@ func (a *Authenticator) Close() { a.cancel() }
 
 // Middleware puts the viewer on the request's context, or answers 401 / 403.
 func (a *Authenticator) Middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var v Viewer
-		var err error
-		if a.cfg.Mode == ModeHeader {
-			v, err = a.fromHeaders(r)
-		} else {
-			v, err = a.fromToken(r)
-		}
-		if err != nil {
-			var f *forbidden
-			if errors.As(err, &f) {
-				WriteError(w, http.StatusForbidden, "FORBIDDEN", f.msg)
+	return a.MiddlewareAllowing(nil)(next)
+}
+
+// MiddlewareAllowing is Middleware that, in header mode, lets a request that names no user
+// through without a viewer when anonymous says it may (schema introspection): the development
+// header is a convenience, and tools that fetch the schema from a URL do not send it. In jwt
+// mode every request needs its token.
+func (a *Authenticator) MiddlewareAllowing(anonymous func(*http.Request) bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if a.cfg.Mode == ModeHeader && anonymous != nil && strings.TrimSpace(r.Header.Get(UserIDHeader)) == "" && anonymous(r) {
+				next.ServeHTTP(w, r)
 				return
 			}
-			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			WriteError(w, http.StatusUnauthorized, "UNAUTHENTICATED", err.Error())
+			a.serve(next, w, r)
+		})
+	}
+}
+
+func (a *Authenticator) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	var v Viewer
+	var err error
+	if a.cfg.Mode == ModeHeader {
+		v, err = a.fromHeaders(r)
+	} else {
+		v, err = a.fromToken(r)
+	}
+	if err != nil {
+		var f *forbidden
+		if errors.As(err, &f) {
+			WriteError(w, http.StatusForbidden, "FORBIDDEN", f.msg)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(WithViewer(r.Context(), v)))
-	})
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		WriteError(w, http.StatusUnauthorized, "UNAUTHENTICATED", err.Error())
+		return
+	}
+	next.ServeHTTP(w, r.WithContext(WithViewer(r.Context(), v)))
 }
 
 type forbidden struct{ msg string }
@@ -158,8 +176,9 @@ func (a *Authenticator) fromHeaders(r *http.Request) (Viewer, error) {
 }
 
 func (a *Authenticator) fromToken(r *http.Request) (Viewer, error) {
-	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || strings.TrimSpace(raw) == "" {
+	// RFC 7235: the scheme is case-insensitive ("bearer", "BEARER").
+	scheme, raw, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
 		return Viewer{}, errors.New("send a bearer token: Authorization: Bearer <JWT>")
 	}
 	claims := jwt.MapClaims{}

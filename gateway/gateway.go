@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -19,7 +20,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
-	"github.com/go-chi/httprate"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -46,6 +46,8 @@ type Gateway struct {
 	tracing *tracing
 	redis   *redis.Client // shared state across replicas; nil without REDIS_URL
 	handler http.Handler
+	// draining is set once shutdown began: /readyz answers 503 while requests are still served.
+	draining atomic.Bool
 }
 
 // New builds the gateway. With no WeDa environment configured it starts the embedded sandbox on
@@ -185,8 +187,8 @@ query Inbox {
 func (g *Gateway) routes() (http.Handler, error) {
 	r := chi.NewRouter()
 	r.Use(g.tracing.handler, middleware.RequestID, g.logRequests, g.metrics.Middleware, middleware.Recoverer)
-	if len(g.cfg.CORSOrigins) > 0 {
-		r.Use(cors.New(cors.Options{AllowedOrigins: g.cfg.CORSOrigins, AllowedMethods: []string{http.MethodGet, http.MethodPost},
+	if origins := g.corsOrigins(); len(origins) > 0 {
+		r.Use(cors.New(cors.Options{AllowedOrigins: origins, AllowedMethods: []string{http.MethodGet, http.MethodPost},
 			AllowedHeaders: []string{"Content-Type", "Authorization", "Idempotency-Key", auth.ActAsHeader, auth.ActAsSourceHeader,
 				auth.UserIDHeader, auth.UserSourceHeader, auth.RolesHeader, EnvHeader}, MaxAge: 600}).Handler)
 	}
@@ -194,25 +196,24 @@ func (g *Gateway) routes() (http.Handler, error) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	r.Get("/readyz", g.ready)
-	if g.cfg.Metrics {
-		r.Handle("/metrics", g.metrics.Handler())
-	}
+	// /metrics is served on METRICS_ADDR only (see Serve), never to the public port's callers.
 
 	api, err := g.graphQL()
 	if err != nil {
 		return nil, err
 	}
-	gql := r.With(limitBody(g.cfg.Limits.MaxBodyBytes), g.auth.Middleware)
-	if l := g.cfg.Limits; l.RateRequests > 0 {
-		opts := []httprate.Option{httprate.WithKeyFuncs(clientKey)}
-		if g.redis != nil {
-			opts = append(opts, httprate.WithLimitCounter(&redisCounter{client: g.redis, log: g.log}))
-		}
-		gql = gql.With(httprate.Limit(l.RateRequests, l.RateWindow, append(opts,
-			httprate.WithLimitHandler(func(w http.ResponseWriter, _ *http.Request) {
-				auth.WriteError(w, http.StatusTooManyRequests, "RATE_LIMITED",
-					fmt.Sprintf("more than %d requests in %s: slow down, and retry after the Retry-After header's seconds", l.RateRequests, l.RateWindow))
-			}))...))
+	// The edge, cheapest first: see edge.go.
+	gql := r.With()
+	if limit := g.addressLimit(); limit != nil {
+		gql = gql.With(limit)
+	}
+	var anonymous func(*http.Request) bool
+	if g.enabled(g.cfg.Introspection) {
+		anonymous = introspectionOnly(g.cfg.Limits.MaxTokens)
+	}
+	gql = gql.With(limitBody(g.cfg.Limits.MaxBodyBytes), g.auth.MiddlewareAllowing(anonymous))
+	if limit := g.userLimit(); limit != nil {
+		gql = gql.With(limit)
 	}
 	gql = gql.With(g.withEnv, g.withLoaders, withIdempotencyKey)
 	gql.Get("/graphql", api.ServeHTTP)
@@ -253,14 +254,6 @@ func (g *Gateway) enabled(setting *bool) bool {
 		return *setting
 	}
 	return g.sandbox != nil
-}
-
-// clientKey rate-limits by user, or by address for requests without one.
-func clientKey(r *http.Request) (string, error) {
-	if v, ok := auth.FromContext(r.Context()); ok {
-		return "user:" + v.UserID, nil
-	}
-	return httprate.KeyByIP(r)
 }
 
 // limitBody refuses a request body over max bytes with 413 and a GraphQL error.
@@ -308,9 +301,12 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	l := g.cfg.Limits
 	srv.SetParserTokenLimit(l.MaxTokens)
-	if g.enabled(g.cfg.Introspection) {
+	introspection := g.enabled(g.cfg.Introspection)
+	if introspection {
 		srv.Use(extension.Introspection{})
 	}
+	// "Did you mean …" names fields the schema has: with introspection off it would leak them.
+	srv.SetDisableSuggestion(!introspection)
 	apq := lru.New[string](l.APQCacheSize)
 	if l.PersistedFile != "" {
 		ops, err := graph.LoadPersisted(l.PersistedFile)
@@ -326,7 +322,10 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 		g.log.Info("persisted operations loaded", "count", len(ops), "only", l.PersistedOnly)
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
-	srv.Use(graph.OperationLimits{MaxDepth: l.MaxDepth, MaxAliases: l.MaxAliases, MaxRootFields: l.MaxRootFields})
+	// After the persisted-query extensions, which fill in the text it checks.
+	srv.Use(graph.NewBounds(graph.BoundLimits{MaxTokens: l.MaxTokens, MaxDepth: l.MaxDepth, MaxIntrospectionDepth: l.MaxIntroDepth,
+		MaxFields: l.MaxFields, MaxRepeats: l.MaxRepeats, MaxAliases: l.MaxAliases, MaxRootFields: l.MaxRootFields,
+		MaxDirectives: l.MaxDirectives}, 1000))
 	srv.Use(extension.FixedComplexityLimit(l.MaxComplexity))
 	srv.Use(g.metrics.GraphQLErrors())
 	srv.Use(operationName{})
@@ -441,21 +440,30 @@ func (g *Gateway) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-// ready reports whether a token can be had and WeDa answers.
+// ready reports whether a token can be had and WeDa answers. Its callers are anonymous: the
+// answer says ready or not and the failure's kind, the detail goes to the log only.
 func (g *Gateway) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-	defer cancel()
-	if _, err := g.client.ListDeployedFlows(ctx, upstream.FlowTypeApproval); err != nil {
-		var ue *upstream.Error
-		body := map[string]string{"status": "unavailable", "error": err.Error()}
-		if errors.As(err, &ue) {
-			body["kind"] = ue.Kind.String()
-		}
-		writeJSON(w, http.StatusServiceUnavailable, body)
+	if g.draining.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "kind": "shutting_down"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if _, err := g.client.ListDeployedFlows(ctx, upstream.FlowTypeApproval); err != nil {
+		kind := "unknown"
+		var ue *upstream.Error
+		if errors.As(err, &ue) {
+			kind = ue.Kind.String()
+		}
+		g.log.Warn("not ready", "kind", kind, "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "kind": kind})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
+
+// MetricsHandler serves the Prometheus metrics; Serve puts it on METRICS_ADDR.
+func (g *Gateway) MetricsHandler() http.Handler { return g.metrics.Handler() }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -463,23 +471,48 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// Serve answers on ln until ctx ends, then lets in-flight requests finish within the shutdown
-// timeout.
+// Serve answers on ln (and /metrics on METRICS_ADDR) until ctx ends; then it drains: /readyz
+// answers 503 for the shutdown delay while requests are still served, so load balancers stop
+// sending new ones, and then the listener closes and in-flight requests finish within the
+// shutdown timeout.
 func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: g.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(g.log.Handler(), slog.LevelWarn)}
-	errc := make(chan error, 1)
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if g.cfg.MetricsAddr != "" && g.cfg.Metrics {
+		mln, err := net.Listen("tcp", g.cfg.MetricsAddr)
+		if err != nil {
+			_ = srv.Close()
+			_ = g.Close(context.Background())
+			return fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+		msrv := &http.Server{Handler: g.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, msrv)
+		go func() { errc <- msrv.Serve(mln) }()
+		g.log.Info("metrics", "addr", mln.Addr().String())
+	}
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
+	g.draining.Store(true)
+	g.log.Info("draining: /readyz answers 503 while requests are still served", "delay", g.cfg.ShutdownDelay.String())
+	select {
+	case <-time.After(g.cfg.ShutdownDelay):
+	case err := <-errc:
+		return err
+	}
 	g.log.Info("shutting down", "grace", g.cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
 	defer cancel()
-	err := srv.Shutdown(sctx)
+	var err error
+	for _, s := range servers {
+		err = errors.Join(err, s.Shutdown(sctx))
+	}
 	if cerr := g.Close(sctx); err == nil {
 		err = cerr
 	}

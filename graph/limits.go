@@ -9,93 +9,13 @@ import (
 	"os"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/wedagraph/gateway/graph/model"
 )
 
-// OperationLimits refuses an operation that nests too deep, aliases too many fields or asks for
-// too many root fields, before anything runs.
-type OperationLimits struct {
-	MaxDepth      int
-	MaxAliases    int
-	MaxRootFields int
-}
-
-var _ interface {
-	graphql.HandlerExtension
-	graphql.OperationContextMutator
-} = OperationLimits{}
-
-// ExtensionName implements graphql.HandlerExtension.
-func (OperationLimits) ExtensionName() string { return "OperationLimits" }
-
-// Validate implements graphql.HandlerExtension.
-func (OperationLimits) Validate(graphql.ExecutableSchema) error { return nil }
-
-// maxVisits bounds the walk itself: repeated fragment spreads could otherwise make counting as
-// costly as the attack.
-const maxVisits = 20_000
-
-// MutateOperationContext implements graphql.OperationContextMutator.
-func (l OperationLimits) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if oc.Operation == nil {
-		return nil
-	}
-	w := &shapeWalker{doc: oc.Doc, maxDepth: l.MaxDepth}
-	roots := w.walk(oc.Operation.SelectionSet, 1)
-	switch {
-	case w.visits > maxVisits:
-		return limitError("QUERY_TOO_LARGE", "the operation selects more than %d fields", maxVisits)
-	case w.depth > l.MaxDepth:
-		return limitError("QUERY_TOO_DEEP", "the operation nests %d levels deep; at most %d are allowed", w.depth, l.MaxDepth)
-	case w.aliases > l.MaxAliases:
-		return limitError("TOO_MANY_ALIASES", "the operation uses %d aliases; at most %d are allowed", w.aliases, l.MaxAliases)
-	case roots > l.MaxRootFields:
-		return limitError("TOO_MANY_ROOT_FIELDS", "the operation asks for %d root fields; at most %d are allowed", roots, l.MaxRootFields)
-	}
-	return nil
-}
-
 func limitError(code, format string, args ...any) *gqlerror.Error {
 	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": code}}
-}
-
-type shapeWalker struct {
-	doc      *ast.QueryDocument
-	maxDepth int
-	depth    int
-	aliases  int
-	visits   int
-}
-
-// walk counts the fields of set at depth and below, and returns how many stand at depth.
-func (w *shapeWalker) walk(set ast.SelectionSet, depth int) int {
-	fields := 0
-	for _, sel := range set {
-		if w.visits++; w.visits > maxVisits || depth > w.maxDepth+1 {
-			return fields
-		}
-		switch s := sel.(type) {
-		case *ast.Field:
-			fields++
-			w.depth = max(w.depth, depth)
-			if s.Alias != "" && s.Alias != s.Name {
-				w.aliases++
-			}
-			if len(s.SelectionSet) > 0 {
-				w.walk(s.SelectionSet, depth+1)
-			}
-		case *ast.InlineFragment:
-			fields += w.walk(s.SelectionSet, depth)
-		case *ast.FragmentSpread:
-			if f := w.doc.Fragments.ForName(s.Name); f != nil {
-				fields += w.walk(f.SelectionSet, depth)
-			}
-		}
-	}
-	return fields
 }
 
 // PersistedOnly accepts only registered operations, for mobile apps whose queries are known in
