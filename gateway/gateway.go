@@ -54,6 +54,7 @@ type Gateway struct {
 // a loopback port and talks to it over HTTP through the same client as to WeDa.
 func New(cfg Config, log *slog.Logger) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, log: log, metrics: metrics.New(), shared: loader.NewShared(cfg.ReferenceTTL)}
+	g.cfg.Loader.Log = log
 	settings := cfg.Upstream
 	if !settings.Configured() {
 		sb, err := sandbox.Start("127.0.0.1:0", sandbox.Options{Seed: cfg.SandboxSeed}, log)

@@ -10,10 +10,15 @@ package loader
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/wedagraph/gateway/upstream"
 )
@@ -23,6 +28,43 @@ type Config struct {
 	MaxConcurrent int           // upstream calls in flight at once; default 64
 	MaxCalls      int           // upstream calls in all; default 200
 	BatchWait     time.Duration // quiet period before a batch of user lookups goes; default 2ms
+	Log           *slog.Logger  // where a panic in an upstream call is reported; default discards
+}
+
+// SharedLoadTimeout bounds a load made for the cross-request cache, which runs detached from
+// the request that happened to ask first.
+const SharedLoadTimeout = 30 * time.Second
+
+// internalError is what every asker of a call that panicked gets: the field's
+// INTERNAL_SERVER_ERROR. A new value each time, since gqlgen sets each error's path.
+func internalError() error {
+	return &gqlerror.Error{Message: "internal server error", Extensions: map[string]any{"code": "INTERNAL_SERVER_ERROR"}}
+}
+
+// panicked is the error a recovered panic becomes inside the loaders.
+type panicked struct{ value any }
+
+func (p *panicked) Error() string { return fmt.Sprintf("panic in an upstream call: %v", p.value) }
+
+// guard runs fn, turning a panic into a *panicked error (logged with its stack), so that a bug
+// in one call fails that call's fields and never leaves waiters hanging or kills the process.
+func guard(log *slog.Logger, fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("panic in an upstream call", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = &panicked{value: p}
+		}
+	}()
+	return fn()
+}
+
+// presentable hides a recovered panic behind the field's INTERNAL_SERVER_ERROR.
+func presentable(err error) error {
+	var p *panicked
+	if errors.As(err, &p) {
+		return internalError()
+	}
+	return err
 }
 
 // CallLimitError is returned once a request has made its allowed number of upstream calls.
@@ -44,6 +86,7 @@ type Loaders struct {
 
 	users  *userBatcher
 	shared *Shared // across requests; nil when off
+	log    *slog.Logger
 
 	// inflight and lastDone tell the user batcher whether more lookups may still come.
 	inflight atomic.Int64
@@ -67,8 +110,11 @@ func New(client *upstream.Client, cfg Config, shared *Shared) *Loaders {
 	if cfg.BatchWait <= 0 {
 		cfg.BatchWait = 2 * time.Millisecond
 	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
 	l := &Loaders{client: client, sem: make(chan struct{}, cfg.MaxConcurrent), max: int64(cfg.MaxCalls),
-		memo: map[string]*entry{}, shared: shared}
+		memo: map[string]*entry{}, shared: shared, log: cfg.Log}
 	l.users = newUserBatcher(l, cfg.BatchWait)
 	return l
 }
@@ -115,7 +161,7 @@ func (l *Loaders) Do(ctx context.Context, fn func(context.Context) error) error 
 	if l.calls.Add(1) > l.max {
 		return &CallLimitError{Max: int(l.max)}
 	}
-	return fn(ctx)
+	return presentable(guard(l.log, func() error { return fn(ctx) }))
 }
 
 // idleFor reports whether no upstream call is in flight and none finished within d: the
@@ -134,13 +180,14 @@ func memo[T any](ctx context.Context, l *Loaders, key string, fn func(context.Co
 	}
 	l.mu.Unlock()
 	if !found {
-		err := l.Do(ctx, func(ctx context.Context) error {
-			v, err := fn(ctx)
-			e.val = v
-			return err
-		})
-		e.err = err
-		close(e.done)
+		func() {
+			defer close(e.done) // whatever happens, the waiters are released
+			e.err = l.Do(ctx, func(ctx context.Context) error {
+				v, err := fn(ctx)
+				e.val = v
+				return err
+			})
+		}()
 	}
 	select {
 	case <-e.done:
@@ -149,7 +196,16 @@ func memo[T any](ctx context.Context, l *Loaders, key string, fn func(context.Co
 		return zero, ctx.Err()
 	}
 	v, _ := e.val.(T)
-	return v, e.err
+	return v, own(e.err)
+}
+
+// own gives each asker of a shared answer its own internal error value.
+func own(err error) error {
+	var ge *gqlerror.Error
+	if errors.As(err, &ge) && ge.Extensions["code"] == "INTERNAL_SERVER_ERROR" {
+		return internalError()
+	}
+	return err
 }
 
 func key(endpoint string, req any) string {

@@ -55,18 +55,24 @@ func flowsKey(env string, flowType int) string { return fmt.Sprintf("%s/%d", env
 
 func userKey(env, id string) string { return env + "/" + id }
 
-// cachedFlows returns the flows from the shared cache, loading them through this request.
+// cachedFlows returns the flows from the shared cache. A miss is loaded for every request that
+// waits on it, so it runs detached from the one that asked first: its own context (values such
+// as the environment kept, cancellation not) with its own timeout, outside that request's cap
+// and call ceiling, so one client's disconnect or call limit cannot fail other clients.
 func (l *Loaders) cachedFlows(ctx context.Context, flowType int) (*upstream.DeployedFlows, error) {
 	key := flowsKey(l.client.EnvFor(ctx), flowType)
-	return l.shared.flows.Get(ctx, key, otter.LoaderFunc[string, *upstream.DeployedFlows](
+	out, err := l.shared.flows.Get(ctx, key, otter.LoaderFunc[string, *upstream.DeployedFlows](
 		func(ctx context.Context, _ string) (*upstream.DeployedFlows, error) {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), SharedLoadTimeout)
+			defer cancel()
 			var out *upstream.DeployedFlows
-			err := l.Do(ctx, func(ctx context.Context) (err error) {
+			err := guard(l.log, func() (err error) {
 				out, err = l.client.ListDeployedFlows(ctx, flowType)
 				return err
 			})
 			return out, err
 		}))
+	return out, presentable(err)
 }
 
 // cachedUsers splits ids into users the shared cache holds and ids still to fetch.

@@ -51,7 +51,7 @@ func (b *userBatcher) load(ctx context.Context, id string) (*upstream.User, erro
 	b.mu.Unlock()
 	select {
 	case <-r.done:
-		return r.user, r.err
+		return r.user, own(r.err)
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -61,7 +61,7 @@ func (b *userBatcher) load(ctx context.Context, id string) (*upstream.User, erro
 // cancellation, since several callers share each batch; each batch is bounded by maxWait.
 func (b *userBatcher) dispatch(ctx context.Context) {
 	start := time.Now()
-	tick := time.NewTicker(b.quiet / 5)
+	tick := time.NewTicker(max(b.quiet/5, 50*time.Microsecond)) // a tiny quiet period must not be 0
 	defer tick.Stop()
 	for range tick.C {
 		b.mu.Lock()
