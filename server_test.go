@@ -113,3 +113,33 @@ func TestGatewayCommand(t *testing.T) {
 		return map[string]string{"PORT": port}[k]
 	}, io.Discard, quiet), "and fails once it stopped")
 }
+
+func TestHelpAndVersion(t *testing.T) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, arg := range []string{"--help", "-h", "help"} {
+		out := &syncBuffer{}
+		require.NoError(t, run(context.Background(), []string{arg}, func(string) string { return "" }, out, quiet), arg)
+		assert.Contains(t, out.String(), "healthcheck", arg)
+		assert.Contains(t, out.String(), "MAX_QUERY_DEPTH", arg)
+	}
+	out := &syncBuffer{}
+	require.NoError(t, run(context.Background(), []string{"version"}, func(string) string { return "" }, out, quiet))
+	assert.Regexp(t, `^weda-gateway dev \(commit \S+, go`, out.String())
+	assert.Error(t, run(context.Background(), []string{"serve-please"}, func(string) string { return "" }, io.Discard, quiet))
+}
+
+// TestSandboxListensOnLoopback: the sandbox trusts X-Weda-Roles: admin from anyone, so by
+// default it is not reachable from the network.
+func TestSandboxListensOnLoopback(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	env := map[string]string{"PORT": "0", "SHUTDOWN_DELAY": "0s"}
+	go func() {
+		done <- run(ctx, nil, func(k string) string { return env[k] }, io.Discard, slog.New(slog.NewJSONHandler(logs, nil)))
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), `"msg":"listening"`) }, 20*time.Second, 10*time.Millisecond)
+	assert.Regexp(t, `"msg":"listening","addr":"127\.0\.0\.1:\d+"`, logs.String())
+	cancel()
+	require.NoError(t, <-done)
+}
