@@ -11,12 +11,14 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/wedagraph/gateway/gateway"
+	"github.com/wedagraph/gateway/upstream"
 )
 
 // gatedTransport holds every upstream call to one endpoint until the test opens the gate, so a
@@ -27,6 +29,7 @@ type gatedTransport struct {
 	arrived  chan struct{} // one value per held call, sent as it reaches the gate
 	open     chan struct{} // closed to let the held calls through
 	once     sync.Once
+	hold     atomic.Bool // whether calls to the endpoint are held; true from newGate
 
 	mu     sync.Mutex
 	opened bool
@@ -34,17 +37,25 @@ type gatedTransport struct {
 }
 
 func newGate(endpoint string) *gatedTransport {
-	return &gatedTransport{endpoint: endpoint, arrived: make(chan struct{}, 100), open: make(chan struct{})}
+	g := &gatedTransport{endpoint: endpoint, arrived: make(chan struct{}, 100), open: make(chan struct{})}
+	g.hold.Store(true)
+	return g
 }
 
 // install wraps the harness's transport; pass it as a config mutation.
 func (g *gatedTransport) install(t *testing.T) func(*gateway.Config) {
 	t.Cleanup(g.release) // never leave a request hanging past the test
-	return func(c *gateway.Config) { g.base = c.UpstreamTransport; c.UpstreamTransport = g }
+	return func(c *gateway.Config) {
+		g.base = c.UpstreamTransport
+		if g.base == nil {
+			g.base = upstream.NewTransport() // what the gateway uses when the config names none
+		}
+		c.UpstreamTransport = g
+	}
 }
 
 func (g *gatedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if !strings.HasSuffix(r.URL.Path, "/"+g.endpoint) {
+	if !g.hold.Load() || !strings.HasSuffix(r.URL.Path, "/"+g.endpoint) {
 		return g.base.RoundTrip(r)
 	}
 	g.arrived <- struct{}{}

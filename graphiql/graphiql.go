@@ -27,6 +27,7 @@ var page = template.Must(template.New("graphiql").Parse(`<!doctype html>
 <head>
 <meta charset="utf-8">
 <title>WeDa GraphQL gateway</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{{.Base}}/graphiql.min.css">
 <link rel="stylesheet" href="{{.Base}}/plugin-explorer.css">
 <style>html,body,#graphiql{height:100%;margin:0}</style>
