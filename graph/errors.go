@@ -12,6 +12,7 @@ import (
 
 	"github.com/wedagraph/gateway/graph/loader"
 	"github.com/wedagraph/gateway/upstream"
+	"github.com/wedagraph/gateway/workflow"
 )
 
 // Error codes in extensions.code.
@@ -27,6 +28,8 @@ const (
 	CodeUpstreamRateLimited = "UPSTREAM_RATE_LIMITED"
 	CodeUpstreamCallLimit   = "UPSTREAM_CALL_LIMIT"
 	CodeInternal            = "INTERNAL_SERVER_ERROR"
+	// CodeCanceled: the client went away (or canceled) before the answer was ready.
+	CodeCanceled = "REQUEST_CANCELED"
 )
 
 func codeError(code, format string, args ...any) *gqlerror.Error {
@@ -61,8 +64,23 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		gerr.Extensions = map[string]any{}
 	}
 	var ue *upstream.Error
+	var we *workflow.Error
 	var limit *loader.CallLimitError
 	switch {
+	case errors.Is(err, context.Canceled):
+		gerr.Message, gerr.Extensions["code"] = "the request was canceled", CodeCanceled
+	case errors.As(err, &we):
+		gerr.Message = we.Error()
+		gerr.Extensions["code"] = string(we.Code)
+		if we.Field != "" {
+			gerr.Extensions["field"] = "input." + we.Field
+		}
+		if we.OutcomeUnknown {
+			gerr.Extensions["outcomeUnknown"] = true
+		}
+		if we.Code == workflow.CodeInternal {
+			gerr.Message = "internal server error: " + we.Message // the cause is in the log, not here
+		}
 	case errors.As(err, &ue):
 		gerr.Message = ue.Error()
 		gerr.Extensions["code"] = upstreamCodes[ue.Kind]
@@ -73,16 +91,14 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		}
 		if ue.OutcomeUnknown {
 			gerr.Extensions["outcomeUnknown"] = true
-			gerr.Message = fmt.Sprintf("WeDa %s did not answer in time after the request was sent, so the action may have "+
-				"happened [request %s]. Retry with the same idempotency key (the Idempotency-Key header or the input's "+
-				"clientMutationId): the gateway then checks whether it happened before acting again.", ue.Endpoint, ue.RequestID)
+			gerr.Message = fmt.Sprintf("WeDa %s: %s, so the action may have happened [request %s]. Retry with the same "+
+				"idempotency key (the Idempotency-Key header or the input's clientMutationId): the gateway then checks "+
+				"whether it happened before acting again.", ue.Endpoint, ue.Message, ue.RequestID)
 		}
 	case errors.As(err, &limit):
 		gerr.Extensions["code"] = CodeUpstreamCallLimit
 	case errors.Is(err, context.DeadlineExceeded):
 		gerr.Message, gerr.Extensions["code"] = "the request ran out of time", CodeUpstreamTimeout
-	case errors.Is(err, context.Canceled):
-		gerr.Message, gerr.Extensions["code"] = "the request was canceled", CodeUpstreamTimeout
 	case gerr.Extensions["code"] == nil:
 		// What is left are gqlgen's own input errors (an argument that does not parse).
 		gerr.Extensions["code"] = CodeBadUserInput

@@ -2,13 +2,13 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/wedagraph/gateway/auth"
 	"github.com/wedagraph/gateway/graph/loader"
 	"github.com/wedagraph/gateway/graph/model"
 	"github.com/wedagraph/gateway/upstream"
+	"github.com/wedagraph/gateway/workflow"
 )
 
 // Compositions for the lookups WeDa has no endpoint for, and small shared helpers.
@@ -39,73 +39,42 @@ func describeTask(ctx context.Context, taskID string, box model.WorkBox) (*upstr
 	return loader.For(ctx).Describe(ctx, req)
 }
 
-// isNotFound reports an upstream answer that the id names nothing.
-func isNotFound(err error) bool { return errors.Is(err, upstream.ErrNotFound) }
-
-// instanceByID composes an instance from one of its tasks [7] and the detail behind it [9].
-func instanceByID(ctx context.Context, id string) (*model.FlowInstance, error) {
-	if strings.TrimSpace(id) == "" {
-		return nil, userError("an instance id is required")
-	}
-	tasks, err := loader.For(ctx).Tasks(ctx, upstream.InstanceTasksRequest{InstanceID: upstream.ID(id), PageSize: 1})
-	if isNotFound(err) {
-		return nil, notFound("flow instance", id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(tasks.Result) == 0 {
-		return nil, notFound("flow instance", id)
-	}
-	detail, err := describeTask(ctx, string(tasks.Result[0].TaskID), model.WorkBoxDone)
-	if err != nil {
-		return nil, err
-	}
-	inst := fromProcessInstance(detail)
-	inst.FlowName = model.Str(tasks.Result[0].FlowName)
-	if err := authorizeInstance(ctx, inst.ID, inst.StartUserID); err != nil {
-		return nil, err
-	}
-	return inst, nil
-}
-
-// authorizeInstance lets an ordinary viewer see an instance they started, hold a task in, or were
-// copied on; an admin sees every instance. The CC check reads the viewer's own CC box rather than
-// trusting WeDa to refuse a CC view, so it holds whatever WeDa checks.
-func authorizeInstance(ctx context.Context, instanceID, starterID string) error {
+// actor is the viewer as the domain layer's Actor, or UNAUTHENTICATED.
+func actor(ctx context.Context) (workflow.Actor, error) {
 	v, ok := auth.FromContext(ctx)
 	if !ok {
 		_, err := viewerInfo(ctx)
-		return err
+		return workflow.Actor{}, err
 	}
-	if v.Admin || (starterID != "" && starterID == v.UserID) {
-		return nil
-	}
-	me := upstream.UserInfo{UserID: upstream.ID(v.UserID), Type: v.Source}
-	l := loader.For(ctx)
-	mine, err := l.Tasks(ctx, upstream.InstanceTasksRequest{InstanceID: upstream.ID(instanceID), TaskAssignee: &me, PageSize: 1})
+	return workflow.Actor{UserID: v.UserID, Source: v.Source, Operator: v.Admin}, nil
+}
+
+// instanceByID is the domain's composed lookup, as the graph's model.
+func (r *Resolver) instanceByID(ctx context.Context, id string) (*model.FlowInstance, error) {
+	a, err := actor(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if len(mine.Result) > 0 {
-		return nil
+	inst, err := r.Workflow.InstanceByID(ctx, a, id)
+	if err != nil {
+		return nil, err
 	}
-	const ccPages = 5
-	for page := 1; page <= ccPages; page++ {
-		box, err := l.WorkItems(ctx, upstream.WorkItemsRequest{UserInfo: me, PageType: upstream.PageCC, PageNumber: page, PageSize: 200})
-		if err != nil {
-			return err
-		}
-		for _, r := range box.Records {
-			if string(r.InstanceID) == instanceID {
-				return nil
-			}
-		}
-		if len(box.Records) < 200 {
-			break
-		}
+	out := fromProcessInstance(inst.Detail)
+	out.FlowName = model.Str(upstream.Text(inst.FlowName))
+	return out, nil
+}
+
+// taskByID is the domain's composed lookup, as the graph's model.
+func (r *Resolver) taskByID(ctx context.Context, id string) (*model.Task, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return codeError(CodeForbidden, "you have no part in flow instance %s: you did not start it, hold a task in it or get a copy of it", instanceID)
+	t, err := r.Workflow.TaskByID(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	return toTask(t.InstanceTask), nil
 }
 
 // requireAdmin refuses an ordinary viewer.
@@ -121,49 +90,26 @@ func requireAdmin(ctx context.Context, what string) error {
 	return nil
 }
 
-// ownTask returns the task when it is assigned to the viewer, FORBIDDEN otherwise.
-func ownTask(ctx context.Context, taskID string) (*model.Task, error) {
-	t, err := taskByID(ctx, taskID)
-	if err != nil {
-		return nil, err
-	}
-	if v, _ := auth.FromContext(ctx); t.AssigneeID != v.UserID {
-		return nil, codeError(CodeForbidden, "task %s is not assigned to you", taskID)
-	}
-	return t, nil
-}
-
-// taskByID composes a task from the instance behind it [9] and the instance's tasks [7].
-func taskByID(ctx context.Context, id string) (*model.Task, error) {
-	if strings.TrimSpace(id) == "" {
-		return nil, userError("a task id is required")
-	}
-	detail, err := describeTask(ctx, id, model.WorkBoxDone)
-	if isNotFound(err) {
-		return nil, notFound("task", id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	tasks, err := loader.For(ctx).Tasks(ctx, upstream.InstanceTasksRequest{InstanceID: detail.InstanceID,
-		TaskIDs: []upstream.ID{upstream.ID(id)}})
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range tasks.Result {
-		if string(t.TaskID) == id {
-			if err := authorizeInstance(ctx, string(detail.InstanceID), string(detail.StartUserID)); err != nil {
-				return nil, err
-			}
-			return toTask(t), nil
-		}
-	}
-	return nil, notFound("task", id)
-}
-
 // instanceDetail fills what a list left out of an instance (starter id, current node).
-func instanceDetail(ctx context.Context, obj *model.FlowInstance) (*model.FlowInstance, error) {
-	return instanceByID(ctx, obj.ID)
+func (r *Resolver) instanceDetail(ctx context.Context, obj *model.FlowInstance) (*model.FlowInstance, error) {
+	return r.instanceByID(ctx, obj.ID)
+}
+
+// messagesByID finds the viewer's messages with the given ids among their newest ones.
+func (r *Resolver) messagesByID(ctx context.Context, ids []string) ([]*model.Message, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	found, err := r.Workflow.Messages(ctx, a, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Message, 0, len(found))
+	for _, m := range found {
+		out = append(out, toMessage(m))
+	}
+	return out, nil
 }
 
 func instanceStatusCode(s model.InstanceStatus) int {

@@ -1,10 +1,10 @@
 package graph
 
-import "github.com/wedagraph/gateway/idempotency"
+import "github.com/wedagraph/gateway/workflow"
 
 // Resolver is the root resolver. Per-request state (loaders, viewer) lives on the context; what
 // outlives a request is here.
 type Resolver struct {
-	// Idempotency remembers keyed writes; nil turns idempotency keys off.
-	Idempotency idempotency.Store
+	// Workflow is the domain layer: who may see and do what, the lookups WeDa lacks, the writes.
+	Workflow *workflow.Service
 }

@@ -17,7 +17,7 @@ import (
 
 // Task is the resolver for the task field.
 func (r *completeTaskPayloadResolver) Task(ctx context.Context, obj *model.CompleteTaskPayload) (*model.Task, error) {
-	return taskByID(ctx, obj.TaskID)
+	return r.taskByID(ctx, obj.TaskID)
 }
 
 // Instance is the resolver for the instance field.
@@ -58,7 +58,7 @@ func (r *flowInstanceResolver) Flow(ctx context.Context, obj *model.FlowInstance
 func (r *flowInstanceResolver) StartUser(ctx context.Context, obj *model.FlowInstance) (*model.User, error) {
 	id := obj.StartUserID
 	if id == "" {
-		detail, err := instanceDetail(ctx, obj)
+		detail, err := r.instanceDetail(ctx, obj)
 		if err != nil {
 			return nil, err
 		}
@@ -72,7 +72,7 @@ func (r *flowInstanceResolver) CurrentNode(ctx context.Context, obj *model.FlowI
 	if obj.KnownNode != nil {
 		return obj.KnownNode, nil
 	}
-	detail, err := instanceDetail(ctx, obj)
+	detail, err := r.instanceDetail(ctx, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func (r *flowInstanceResolver) Operations(ctx context.Context, obj *model.FlowIn
 func (r *flowInstanceResolver) Canvas(ctx context.Context, obj *model.FlowInstance) (*model.Canvas, error) {
 	flowCode := obj.FlowCode
 	if flowCode == "" {
-		detail, err := instanceDetail(ctx, obj)
+		detail, err := r.instanceDetail(ctx, obj)
 		if err != nil {
 			return nil, err
 		}
@@ -168,12 +168,12 @@ func (r *flowInstanceResolver) RollbackTargets(ctx context.Context, obj *model.F
 
 // Instance is the resolver for the instance field.
 func (r *instancePayloadResolver) Instance(ctx context.Context, obj *model.InstancePayload) (*model.FlowInstance, error) {
-	return instanceByID(ctx, obj.InstanceID)
+	return r.instanceByID(ctx, obj.InstanceID)
 }
 
 // Messages is the resolver for the messages field.
 func (r *markMessagesPayloadResolver) Messages(ctx context.Context, obj *model.MarkMessagesPayload) ([]*model.Message, error) {
-	return messagesByID(ctx, obj.MessageIDs)
+	return r.messagesByID(ctx, obj.MessageIDs)
 }
 
 // MessageCounts is the resolver for the messageCounts field.
@@ -190,52 +190,52 @@ func (r *messageResolver) Task(ctx context.Context, obj *model.Message) (*model.
 	if obj.TaskID == nil {
 		return nil, nil
 	}
-	return taskByID(ctx, *obj.TaskID)
+	return r.taskByID(ctx, *obj.TaskID)
 }
 
 // StartFlow is the resolver for the startFlow field.
 func (r *mutationResolver) StartFlow(ctx context.Context, input model.StartFlowInput) (*model.StartFlowPayload, error) {
-	return mutate(ctx, r.Idempotency, startFlowMutation(input))
+	return r.startFlow(ctx, input)
 }
 
 // CompleteTask is the resolver for the completeTask field.
 func (r *mutationResolver) CompleteTask(ctx context.Context, input model.CompleteTaskInput) (*model.CompleteTaskPayload, error) {
-	return mutate(ctx, r.Idempotency, completeTaskMutation(input))
+	return r.completeTask(ctx, input)
 }
 
 // StopFlow is the resolver for the stopFlow field.
 func (r *mutationResolver) StopFlow(ctx context.Context, input model.StopFlowInput) (*model.InstancePayload, error) {
-	return mutate(ctx, r.Idempotency, stopFlowMutation(input))
+	return r.stopFlow(ctx, input)
 }
 
 // SubmitNextApprovers is the resolver for the submitNextApprovers field.
 func (r *mutationResolver) SubmitNextApprovers(ctx context.Context, input model.SubmitNextApproversInput) (*model.InstancePayload, error) {
-	return mutate(ctx, r.Idempotency, submitNextApproversMutation(input))
+	return r.submitNextApprovers(ctx, input)
 }
 
 // PressInstance is the resolver for the pressInstance field.
 func (r *mutationResolver) PressInstance(ctx context.Context, input model.PressInstanceInput) (*model.InstancePayload, error) {
-	return mutate(ctx, r.Idempotency, pressInstanceMutation(input))
+	return r.pressInstance(ctx, input)
 }
 
 // RevokeTask is the resolver for the revokeTask field.
 func (r *mutationResolver) RevokeTask(ctx context.Context, input model.RevokeTaskInput) (*model.InstancePayload, error) {
-	return mutate(ctx, r.Idempotency, revokeTaskMutation(input))
+	return r.revokeTask(ctx, input)
 }
 
 // AddCounterSigners is the resolver for the addCounterSigners field.
 func (r *mutationResolver) AddCounterSigners(ctx context.Context, input model.AddCounterSignersInput) (*model.InstancePayload, error) {
-	return mutate(ctx, r.Idempotency, addCounterSignersMutation(input))
+	return r.addCounterSigners(ctx, input)
 }
 
 // RollBackTask is the resolver for the rollBackTask field.
 func (r *mutationResolver) RollBackTask(ctx context.Context, input model.RollBackTaskInput) (*model.InstancePayload, error) {
-	return mutate(ctx, r.Idempotency, rollBackTaskMutation(input))
+	return r.rollBackTask(ctx, input)
 }
 
 // MarkMessages is the resolver for the markMessages field.
 func (r *mutationResolver) MarkMessages(ctx context.Context, input model.MarkMessagesInput) (*model.MarkMessagesPayload, error) {
-	return mutate(ctx, r.Idempotency, markMessagesMutation(input))
+	return r.markMessages(ctx, input)
 }
 
 // Assignee is the resolver for the assignee field.
@@ -370,17 +370,17 @@ func (r *queryResolver) Instances(ctx context.Context, filter *model.InstanceFil
 
 // Instance is the resolver for the instance field.
 func (r *queryResolver) Instance(ctx context.Context, id string) (*model.FlowInstance, error) {
-	return instanceByID(ctx, id)
+	return r.instanceByID(ctx, id)
 }
 
 // Task is the resolver for the task field.
 func (r *queryResolver) Task(ctx context.Context, id string) (*model.Task, error) {
-	return taskByID(ctx, id)
+	return r.taskByID(ctx, id)
 }
 
 // Instance is the resolver for the instance field.
 func (r *startFlowPayloadResolver) Instance(ctx context.Context, obj *model.StartFlowPayload) (*model.FlowInstance, error) {
-	return instanceByID(ctx, obj.InstanceID)
+	return r.instanceByID(ctx, obj.InstanceID)
 }
 
 // StarterTask is the resolver for the starterTask field.
@@ -388,7 +388,7 @@ func (r *startFlowPayloadResolver) StarterTask(ctx context.Context, obj *model.S
 	if obj.StarterTaskID == "" {
 		return nil, nil
 	}
-	return taskByID(ctx, obj.StarterTaskID)
+	return r.taskByID(ctx, obj.StarterTaskID)
 }
 
 // Instance is the resolver for the instance field.

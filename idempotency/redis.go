@@ -12,7 +12,8 @@ import (
 )
 
 // Redis is a Store shared by every replica of the gateway, so a client's retry that lands on
-// another replica still gets the first result.
+// another replica still gets the first result. Each step is one Lua script: no two replicas own
+// a key at once, and only the owner named in the record may complete or release it.
 type Redis struct {
 	client  *redis.Client
 	ttl     time.Duration // how long a finished record is kept
@@ -29,17 +30,20 @@ func NewRedis(client *redis.Client, ttl, claimTTL time.Duration) *Redis {
 }
 
 type redisRecord struct {
-	State       string          `json:"state"` // claimed, done, failed, unknown
-	Fingerprint string          `json:"fp"`
-	Started     int64           `json:"started"` // unix ms
-	Value       json.RawMessage `json:"value,omitempty"`
-	Err         json.RawMessage `json:"err,omitempty"`
+	State       string `json:"state"` // claimed, done, failed, unknown
+	Owner       string `json:"owner,omitempty"`
+	Fingerprint string `json:"fp"`
+	Started     int64  `json:"started"` // unix ms
+	// The outcome travels as text: Lua's cjson would turn an empty JSON array into an object.
+	Value string `json:"value,omitempty"`
+	Err   string `json:"err,omitempty"`
 }
 
-var states = map[State]string{Done: "done", Failed: "failed", Unknown: "unknown"}
+var stateNames = map[State]string{Done: "done", Failed: "failed", Unknown: "unknown"}
 
 // claimScript makes the caller the key's owner when it is free or its last attempt's outcome is
-// unknown; otherwise it answers what is there. One script: no two replicas own a key at once.
+// unknown; otherwise it answers what is there.
+// KEYS[1] key; ARGV: fresh record, fingerprint, claim ms, owner token.
 var claimScript = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
 if not v then
@@ -51,10 +55,35 @@ if r.fp ~= ARGV[2] then return {'reused', v} end
 if r.state == 'claimed' then return {'wait', v} end
 if r.state == 'unknown' then
   r.state = 'claimed'
+  r.owner = ARGV[4]
   redis.call('SET', KEYS[1], cjson.encode(r), 'PX', ARGV[3])
   return {'owner', v}
 end
 return {'done', v}
+`)
+
+// completeScript replaces the owner's claim with its outcome. KEYS[1] key; ARGV: owner token,
+// outcome record (its fingerprint and start are taken from the claim), ttl ms.
+var completeScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then return 'lost' end
+local r = cjson.decode(v)
+if r.state ~= 'claimed' or r.owner ~= ARGV[1] then return 'lost' end
+local out = cjson.decode(ARGV[2])
+out.fp = r.fp
+if not out.started or out.started == 0 then out.started = r.started end
+redis.call('SET', KEYS[1], cjson.encode(out), 'PX', ARGV[3])
+return 'ok'
+`)
+
+// releaseScript deletes the key only while the caller still owns it. KEYS[1] key; ARGV: owner token.
+var releaseScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then return 'lost' end
+local r = cjson.decode(v)
+if r.state ~= 'claimed' or r.owner ~= ARGV[1] then return 'lost' end
+redis.call('DEL', KEYS[1])
+return 'ok'
 `)
 
 func redisKey(key string) string {
@@ -62,69 +91,78 @@ func redisKey(key string) string {
 	return "weda-gateway:idempotency:" + hex.EncodeToString(sum[:])
 }
 
+func unavailable(err error) error { return fmt.Errorf("%w: %w", ErrUnavailable, err) }
+
 // Claim implements Store.
-func (r *Redis) Claim(ctx context.Context, key, fingerprint string) (Record, bool, error) {
-	fresh, _ := json.Marshal(redisRecord{State: "claimed", Fingerprint: fingerprint, Started: r.now().UnixMilli()})
+func (r *Redis) Claim(ctx context.Context, key, fingerprint string) (Claim, error) {
+	token := newToken()
+	fresh, _ := json.Marshal(redisRecord{State: "claimed", Owner: token, Fingerprint: fingerprint, Started: r.now().UnixMilli()})
 	for {
 		res, err := claimScript.Run(ctx, r.client, []string{redisKey(key)}, string(fresh), fingerprint,
-			r.claimed.Milliseconds()).StringSlice()
+			r.claimed.Milliseconds(), token).StringSlice()
 		if err != nil {
-			return Record{}, false, fmt.Errorf("idempotency store: %w", err)
+			if ctx.Err() != nil {
+				return Claim{}, ctx.Err()
+			}
+			return Claim{}, unavailable(err)
 		}
 		if len(res) != 2 {
-			return Record{}, false, fmt.Errorf("idempotency store: unexpected answer %q", res)
+			return Claim{}, unavailable(fmt.Errorf("unexpected answer %q", res))
 		}
 		var rec redisRecord
 		if err := json.Unmarshal([]byte(res[1]), &rec); err != nil {
-			return Record{}, false, fmt.Errorf("idempotency store: %w", err)
+			return Claim{}, unavailable(err)
 		}
-		out := Record{Value: rec.Value, Err: rec.Err, Started: time.UnixMilli(rec.Started)}
-		for s, name := range states {
+		out := Record{Started: time.UnixMilli(rec.Started)}
+		if rec.Value != "" {
+			out.Value = json.RawMessage(rec.Value)
+		}
+		if rec.Err != "" {
+			out.Err = json.RawMessage(rec.Err)
+		}
+		for s, name := range stateNames {
 			if rec.State == name {
 				out.State = s
 			}
 		}
 		switch res[0] {
 		case "owner":
-			return out, true, nil
+			return Claim{Record: out, Token: token}, nil
 		case "reused":
-			return Record{}, false, ErrKeyReused
+			return Claim{}, ErrKeyReused
 		case "done":
-			return out, false, nil
+			return Claim{Record: out}, nil
 		}
 		select { // another replica owns it: look again shortly
 		case <-time.After(r.poll):
 		case <-ctx.Done():
-			return Record{}, false, ctx.Err()
+			return Claim{}, ctx.Err()
 		}
 	}
 }
 
 // Complete implements Store.
-func (r *Redis) Complete(key string, rec Record) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	k := redisKey(key)
-	prev, err := r.client.Get(ctx, k).Bytes()
-	if err != nil {
-		return
-	}
-	var old redisRecord
-	if json.Unmarshal(prev, &old) != nil {
-		return
-	}
-	started := old.Started
+func (r *Redis) Complete(ctx context.Context, key, token string, rec Record) error {
+	var started int64
 	if !rec.Started.IsZero() {
 		started = rec.Started.UnixMilli()
 	}
-	b, _ := json.Marshal(redisRecord{State: states[rec.State], Fingerprint: old.Fingerprint, Started: started,
-		Value: rec.Value, Err: rec.Err})
-	r.client.Set(ctx, k, b, r.ttl)
+	b, _ := json.Marshal(redisRecord{State: stateNames[rec.State], Started: started, Value: string(rec.Value), Err: string(rec.Err)})
+	return r.fenced(ctx, completeScript, key, token, string(b), r.ttl.Milliseconds())
 }
 
 // Release implements Store.
-func (r *Redis) Release(key string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	r.client.Del(ctx, redisKey(key))
+func (r *Redis) Release(ctx context.Context, key, token string) error {
+	return r.fenced(ctx, releaseScript, key, token)
+}
+
+func (r *Redis) fenced(ctx context.Context, script *redis.Script, key, token string, args ...any) error {
+	res, err := script.Run(ctx, r.client, []string{redisKey(key)}, append([]any{token}, args...)...).Text()
+	switch {
+	case err != nil:
+		return unavailable(err)
+	case res != "ok":
+		return ErrNotOwner
+	}
+	return nil
 }

@@ -1,0 +1,177 @@
+package workflow
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/wedagraph/gateway/idempotency"
+	"github.com/wedagraph/gateway/upstream"
+)
+
+// command is one write: its input checks, its policy, the write, and a check of whether an
+// earlier attempt whose outcome is unknown took effect.
+type command[R any] struct {
+	name  string // the mutation: part of the key, never the client's alias for it
+	input any    // what the key's fingerprint covers
+	// validate checks the input alone, before anything goes upstream.
+	validate func() error
+	// authorize applies the policy with reads only; it sends nothing.
+	authorize func(ctx context.Context) error
+	write     func(ctx context.Context) (R, error)
+	// happened reports whether an earlier attempt, begun at since, took effect. nil: repeating
+	// the write is harmless, so it is simply sent again.
+	happened func(ctx context.Context, since time.Time) (R, bool, error)
+}
+
+// MaxKeyLength bounds an idempotency key.
+const MaxKeyLength = 255
+
+// run carries out c as the actor, exactly once under key when one is given.
+func run[R any](ctx context.Context, s *Service, a Actor, key string, c command[R]) (R, error) {
+	var zero R
+	if err := c.validate(); err != nil {
+		return zero, err
+	}
+	if key == "" || s.store == nil {
+		if err := c.authorize(ctx); err != nil {
+			return zero, err
+		}
+		return send(ctx, c)
+	}
+	if len(key) > MaxKeyLength {
+		return zero, errorf(CodeInvalidInput, "an idempotency key is at most %d characters", MaxKeyLength)
+	}
+	storeKey := strings.Join([]string{a.UserID, env(ctx), c.name, key}, "\x00")
+	claim, err := s.store.Claim(ctx, storeKey, fingerprint(c.input))
+	switch {
+	case errors.Is(err, idempotency.ErrKeyReused):
+		return zero, errorf(CodeInvalidInput, "%v: send a new key for a new request", err)
+	case err != nil && ctx.Err() != nil:
+		return zero, ctx.Err()
+	case err != nil:
+		return zero, s.storeFailed(ctx, "claim", err)
+	case !claim.Owner():
+		return replay[R](claim.Record)
+	}
+
+	// The outcome is recorded even when the client has gone: a retry must find it.
+	settle := context.WithoutCancel(ctx)
+	finished := false
+	defer func() { // a panic below must not leave the key claimed
+		if !finished {
+			s.release(settle, storeKey, claim.Token)
+		}
+	}()
+	if claim.Record.State == idempotency.Unknown && c.happened != nil {
+		r, ok, err := c.happened(ctx, claim.Record.Started)
+		switch {
+		case err != nil: // still unknown: never write again without knowing
+			finished = true
+			s.complete(settle, storeKey, claim.Token, idempotency.Record{State: idempotency.Unknown, Started: claim.Record.Started})
+			return zero, &Error{Code: CodeUnavailable, OutcomeUnknown: true, Err: err, Message: "an earlier attempt's " +
+				"write may have happened and WeDa could not be asked whether it did (" + err.Error() + "); retry later " +
+				"with the same idempotency key"}
+		case ok:
+			finished = true
+			s.complete(settle, storeKey, claim.Token, done(r))
+			return r, nil
+		}
+	}
+	if err := c.authorize(ctx); err != nil {
+		return zero, err // released by the deferred call: nothing was sent
+	}
+	r, err := send(ctx, c)
+	finished = true
+	var ue *upstream.Error
+	switch {
+	case err == nil:
+		s.complete(settle, storeKey, claim.Token, done(r))
+	case errors.As(err, &ue) && ue.OutcomeUnknown:
+		s.complete(settle, storeKey, claim.Token, idempotency.Record{State: idempotency.Unknown, Started: claim.Record.Started})
+	case errors.As(err, &ue) && (ue.Kind == upstream.KindFailedOperation || ue.Kind == upstream.KindNotFound ||
+		ue.Kind == upstream.KindInvalidInput):
+		refusal, _ := json.Marshal(refusalOf(ue))
+		s.complete(settle, storeKey, claim.Token, idempotency.Record{State: idempotency.Failed, Err: refusal})
+	default: // not sent, or refused before WeDa saw it: a retry may run it
+		s.release(settle, storeKey, claim.Token)
+	}
+	return r, err
+}
+
+// send runs the write detached from the client's cancellation: once it is decided, a dropped
+// connection must not turn it into an unknown outcome. Reads after it see the new state.
+func send[R any](ctx context.Context, c command[R]) (R, error) {
+	r, err := c.write(context.WithoutCancel(ctx))
+	loaders(ctx).Forget()
+	return r, err
+}
+
+func done[R any](r R) idempotency.Record {
+	b, _ := json.Marshal(r)
+	return idempotency.Record{State: idempotency.Done, Value: b}
+}
+
+// replay answers a repeat with the first attempt's result or WeDa's refusal of it.
+func replay[R any](rec idempotency.Record) (R, error) {
+	var r R
+	if rec.State == idempotency.Failed {
+		var ref refusal
+		if err := json.Unmarshal(rec.Err, &ref); err != nil {
+			return r, &Error{Code: CodeInternal, Message: "the first attempt's answer could not be read", Err: err}
+		}
+		return r, &upstream.Error{Endpoint: ref.Endpoint, HTTPStatus: ref.HTTPStatus, Code: ref.Code, Message: ref.Message,
+			RequestID: ref.RequestID, Kind: ref.Kind}
+	}
+	if err := json.Unmarshal(rec.Value, &r); err != nil {
+		return r, &Error{Code: CodeInternal, Message: "the first attempt's answer could not be read", Err: err}
+	}
+	return r, nil
+}
+
+// refusal is WeDa's refusal of a keyed write, kept to answer its repeats alike.
+type refusal struct {
+	Endpoint   string        `json:"endpoint"`
+	HTTPStatus int           `json:"httpStatus"`
+	Code       string        `json:"code"`
+	Message    string        `json:"message"`
+	RequestID  string        `json:"requestId"`
+	Kind       upstream.Kind `json:"kind"`
+}
+
+func refusalOf(e *upstream.Error) refusal {
+	return refusal{Endpoint: e.Endpoint, HTTPStatus: e.HTTPStatus, Code: e.Code, Message: e.Message, RequestID: e.RequestID, Kind: e.Kind}
+}
+
+// fingerprint identifies an input, so a reused key with another input is caught.
+func fingerprint(input any) string {
+	b, _ := json.Marshal(input)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *Service) storeFailed(ctx context.Context, step string, err error) error {
+	s.log.ErrorContext(ctx, "idempotency store failed", "step", step, "err", err)
+	code := CodeInternal
+	if errors.Is(err, idempotency.ErrUnavailable) {
+		code = CodeUnavailable
+	}
+	return &Error{Code: code, Err: err, Message: "the gateway could not record this write's idempotency key, so it did not " +
+		"send it; retry shortly"}
+}
+
+func (s *Service) complete(ctx context.Context, key, token string, rec idempotency.Record) {
+	if err := s.store.Complete(ctx, key, token, rec); err != nil {
+		s.log.ErrorContext(ctx, "idempotency store could not record an outcome", "err", err)
+	}
+}
+
+func (s *Service) release(ctx context.Context, key, token string) {
+	if err := s.store.Release(ctx, key, token); err != nil {
+		s.log.ErrorContext(ctx, "idempotency store could not release a key", "err", err)
+	}
+}

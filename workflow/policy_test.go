@@ -1,0 +1,135 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wedagraph/gateway/upstream"
+)
+
+// The roles a user can play in an instance, each a seeded sandbox user.
+var roles = []struct{ role, user string }{
+	{"starter", "lihua"}, {"assignee", "wangfang"}, {"candidate", "zhaolei"}, {"cc", "chenjing"},
+	{"past approver", "kongtest"}, {"stranger", "sunli"}, {"operator", "administrator"},
+}
+
+// leaveState: lihua started a leave request; kongtest approved it with a copy to chenjing; it
+// waits for wangfang or zhangwei. zhaolei has no part in it.
+type leaveState struct {
+	instance, starterTask, approved, pending, message string
+}
+
+func (w *world) leave() leaveState {
+	started := w.start("lihua", "leave_request")
+	approved := w.openTask(started.FlowInstanceID, "kongtest")
+	_, err := w.direct.CompleteTask(context.Background(), &upstream.CompleteTaskRequest{TaskID: upstream.ID(approved),
+		ButtonAction: upstream.ActionApprove, Approver: w.info("kongtest"), CcUserIDs: []upstream.ID{upstream.ID(w.sb.UserID("chenjing"))}})
+	require.NoError(w.t, err)
+	msgs, err := w.direct.DescribeWorkflowMessages(context.Background(), &upstream.MessagesRequest{UserInfo: w.info("chenjing"), PageNo: 1, PageSize: 1})
+	require.NoError(w.t, err)
+	require.NotEmpty(w.t, msgs.ResponseList)
+	return leaveState{instance: string(started.FlowInstanceID), starterTask: string(started.TaskID), approved: approved,
+		pending: w.openTask(started.FlowInstanceID, "wangfang"), message: string(msgs.ResponseList[0].MessageID)}
+}
+
+// choiceState: lihua started an expense claim; liuyang handled it (copying chenjing), which asks
+// liuyang to choose the reviewer among zhaolei, huangmin and zhouqiang, who hold pending tasks.
+func (w *world) choice(s *Service) (instance string, pending string) {
+	started := w.start("lihua", "expense_claim")
+	done, err := s.CompleteTask(w.request(), w.actor("liuyang"), "", CompleteTask{TaskID: w.openTask(started.FlowInstanceID, "liuyang"),
+		Action: Approve, CcUserIDs: []string{w.sb.UserID("chenjing")}})
+	require.NoError(w.t, err)
+	require.True(w.t, done.NextApproversRequired)
+	for _, c := range done.Choices {
+		if c.AssigneeID == w.sb.UserID("zhaolei") {
+			return string(started.FlowInstanceID), c.PendingTaskID
+		}
+	}
+	w.t.Fatal("zhaolei is not a choice")
+	return "", ""
+}
+
+// The policy table, tried whole: every action × every role → allowed, FORBIDDEN (may see, may
+// not act) or NOT_FOUND (may not see: answered as if it did not exist), and no write reaches
+// WeDa on a refusal.
+func TestPolicyTable(t *testing.T) {
+	const ok, F, NF = "allowed", "FORBIDDEN", "NOT_FOUND"
+	type act func(w *world, s *Service, a Actor, st leaveState) error
+	changed := func(_ Changed, err error) error { return err }
+	table := []struct {
+		action   string
+		endpoint string
+		want     []string // by roles' order: starter, assignee, candidate, cc, past approver, stranger, operator
+		do       act
+	}{
+		{"completeTask", "CompleteTask", []string{F, ok, NF, F, F, NF, F}, func(w *world, s *Service, a Actor, st leaveState) error {
+			_, err := s.CompleteTask(w.request(), a, "", CompleteTask{TaskID: st.pending, Action: Approve})
+			return err
+		}},
+		{"addCounterSigners", "AddCounterSignAssignee", []string{F, ok, NF, F, F, NF, F}, func(w *world, s *Service, a Actor, st leaveState) error {
+			return changed(s.AddCounterSigners(w.request(), a, "", st.pending, []string{w.sb.UserID("huangmin")}))
+		}},
+		{"rollBackTask", "RollBack", []string{F, ok, NF, F, F, NF, F}, func(w *world, s *Service, a Actor, st leaveState) error {
+			return changed(s.RollBackTask(w.request(), a, "", RollBack{TaskID: st.pending, TargetNodeID: "approvalNode1661763351191"}))
+		}},
+		{"revokeTask(APPROVER)", "Revoke", []string{F, F, NF, F, ok, NF, F}, func(w *world, s *Service, a Actor, st leaveState) error {
+			return changed(s.RevokeTask(w.request(), a, "", st.approved, AsApprover))
+		}},
+		{"revokeTask(STARTER)", "Revoke", []string{ok, F, NF, F, F, NF, F}, func(w *world, s *Service, a Actor, st leaveState) error {
+			return changed(s.RevokeTask(w.request(), a, "", st.starterTask, AsStarter))
+		}},
+		{"stopFlow", "StopFlow", []string{ok, F, NF, F, F, NF, ok}, func(w *world, s *Service, a Actor, st leaveState) error {
+			return changed(s.StopFlow(w.request(), a, "", st.instance, "test"))
+		}},
+		{"pressInstance", "PressTask", []string{ok, F, NF, F, F, NF, ok}, func(w *world, s *Service, a Actor, st leaveState) error {
+			return changed(s.PressInstance(w.request(), a, "", st.instance))
+		}},
+		{"markMessages", "UpdateWorkflowMessageStatus", []string{NF, NF, NF, ok, NF, NF, NF}, func(w *world, s *Service, a Actor, st leaveState) error {
+			_, err := s.MarkMessages(w.request(), a, "", []string{st.message}, true)
+			return err
+		}},
+		// In the expense claim, the "past approver" liuyang made the choice; the candidate holds a
+		// pending task; the assignee (wangfang) has no part there.
+		{"submitNextApprovers", "SubmitFlowTaskList", []string{F, NF, F, F, ok, NF, F}, nil},
+	}
+	for _, row := range table {
+		require.NotPanics(t, func() { RuleFor(row.action) }, "every row is a rule of the policy")
+		for i, r := range roles {
+			t.Run(fmt.Sprintf("%s/%s", row.action, r.role), func(t *testing.T) {
+				w := newWorld(t)
+				s := w.service(memoryStore(t), nil)
+				var err error
+				before := w.sb.Calls(row.endpoint)
+				if row.do == nil {
+					_, pending := w.choice(s)
+					before = w.sb.Calls(row.endpoint)
+					user := r.user
+					if r.role == "past approver" {
+						user = "liuyang"
+					}
+					_, err = s.SubmitNextApprovers(w.request(), w.actor(user), "", []string{pending})
+				} else {
+					st := w.leave()
+					before = w.sb.Calls(row.endpoint)
+					err = row.do(w, s, w.actor(r.user), st)
+				}
+				writes := w.sb.Calls(row.endpoint) - before
+				switch want := row.want[i]; want {
+				case ok:
+					var we *Error
+					assert.False(t, errors.As(err, &we), "the policy allows it; only WeDa may refuse: %v", err)
+					assert.EqualValues(t, 1, writes, "one write")
+				default:
+					require.Error(t, err)
+					assert.True(t, IsCode(err, Code(want)), "want %s, got %v", want, err)
+					assert.Zero(t, writes, "a refusal sends nothing")
+				}
+			})
+		}
+	}
+}
