@@ -45,6 +45,7 @@ type Gateway struct {
 	shared  *loader.Shared
 	tracing *tracing
 	redis   *redis.Client // shared state across replicas; nil without REDIS_URL
+	closers []func()      // what the domain layer's in-memory stores need stopped
 	handler http.Handler
 	// draining is set once shutdown began: /readyz answers 503 while requests are still served.
 	draining atomic.Bool
@@ -142,6 +143,9 @@ func (g *Gateway) Close(ctx context.Context) error {
 		g.auth.Close()
 	}
 	g.shared.Close()
+	for _, c := range g.closers {
+		c()
+	}
 	if g.redis != nil {
 		_ = g.redis.Close()
 	}
@@ -287,12 +291,11 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 }
 
 func (g *Gateway) graphQL() (http.Handler, error) {
-	var store idempotency.Store = idempotency.NewMemory(g.cfg.IdempotencyTTL, g.cfg.IdempotencyKeys)
-	if g.redis != nil {
-		// A claim outlives the write it guards: its attempts and the reads that check it.
-		store = idempotency.NewRedis(g.redis, g.cfg.IdempotencyTTL, max(2*time.Minute, 6*g.client.Timeout()))
+	wf, err := g.workflow()
+	if err != nil {
+		return nil, err
 	}
-	resolver := &graph.Resolver{Idempotency: store}
+	resolver := &graph.Resolver{Workflow: wf}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: graph.Complexity()}))
 	for _, t := range incrementalTransports() { // @defer: streams, or one whole answer; before GET and POST
 		srv.AddTransport(t)
