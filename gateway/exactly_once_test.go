@@ -47,7 +47,9 @@ func TestNextApproverChoiceIsTheCompletersOnly(t *testing.T) {
 	assert.Equal(t, "NOT_FOUND", r.Errors[0].Extensions["code"], "a stranger cannot tell it exists")
 	assert.Zero(t, h.sb.Calls("SubmitFlowTaskList"))
 
-	var done struct{ SubmitNextApprovers struct{ Instance struct{ ID string } } }
+	var done struct {
+		SubmitNextApprovers struct{ Instance struct{ ID string } }
+	}
 	h.ok(h.userID("liuyang"), submit, map[string]any{"ids": []string{pending.PendingTaskID}}, &done)
 	assert.Equal(t, inst.ID, done.SubmitNextApprovers.Instance.ID)
 	assert.EqualValues(t, 1, h.sb.Calls("SubmitFlowTaskList"))
