@@ -67,6 +67,10 @@ func TestPolicyTable(t *testing.T) {
 		want     []string // by roles' order: starter, assignee, candidate, cc, past approver, stranger, operator
 		do       act
 	}{
+		{"startFlow", "StartFlow", []string{ok, ok, ok, ok, ok, ok, ok}, func(w *world, s *Service, a Actor, _ leaveState) error {
+			_, err := s.StartFlow(w.request(), a, "", StartFlow{ProcessKey: "purchase_order"})
+			return err
+		}},
 		{"completeTask", "CompleteTask", []string{F, ok, NF, F, F, NF, F}, func(w *world, s *Service, a Actor, st leaveState) error {
 			_, err := s.CompleteTask(w.request(), a, "", CompleteTask{TaskID: st.pending, Action: Approve})
 			return err
