@@ -1,7 +1,15 @@
 // The README's screens written against the generated types. `npm run typecheck` compiles this
 // with --strict: a field, a variable or a scalar type that drifted from the schema fails it.
 import { execute, type Options } from './client';
-import { ApproveDocument, DetailDocument, InboxDocument, PressDocument, StartFlowDocument, TransferDocument } from './gql/graphql';
+import {
+  ApproveDocument,
+  DetailDocument,
+  InboxDocument,
+  InboxFirstPaintDocument,
+  PressDocument,
+  StartFlowDocument,
+  TransferDocument,
+} from './gql/graphql';
 import type { InstanceStatus } from './gql/graphql';
 import type { JSONValue } from './json';
 
@@ -12,6 +20,12 @@ export async function inbox(opts: Options): Promise<{ todo: number; firstStarted
     todo: data?.viewer?.workItemCounts?.todo ?? 0,
     firstStarted: first?.startTime ?? null, // DateTime is an RFC 3339 string
   };
+}
+
+// With @defer, a deferred fragment's fields are optional in the type: absent until their part comes.
+export async function firstPaint(opts: Options): Promise<(InstanceStatus | 'loading')[]> {
+  const { data } = await execute(opts, InboxFirstPaintDocument);
+  return data?.viewer?.workItems?.nodes.map((n) => n.instance?.status ?? 'loading') ?? [];
 }
 
 export async function detail(opts: Options, id: string): Promise<JSONValue[]> {
