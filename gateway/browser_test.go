@@ -339,7 +339,7 @@ func TestBrowserGraphiQL(t *testing.T) {
 		require.False(t, opened)
 		assert.Contains(t, first, `"name": "kongtest"`, "the first part shows while the counts are held upstream")
 		assert.NotContains(t, first, `"todo"`)
-		<-gate.arrived
+		gate.waitArrived(t)
 		gate.release()
 		var whole string
 		b.run(t, chromedp.Poll(`(() => { const r = document.querySelector('.result-window .CodeMirror');

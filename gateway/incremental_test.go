@@ -77,6 +77,17 @@ func (g *gatedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// waitArrived waits until a held call has reached the gate. The bound only keeps a broken
+// gateway from hanging the test; no result depends on how long this takes.
+func (g *gatedTransport) waitArrived(t *testing.T) {
+	t.Helper()
+	select {
+	case <-g.arrived:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the deferred upstream call never reached the gate")
+	}
+}
+
 func (g *gatedTransport) release() {
 	g.once.Do(func() {
 		g.mu.Lock()
@@ -159,7 +170,7 @@ func TestDeferMultipartMixed(t *testing.T) {
 	assert.True(t, *first.HasNext)
 	assert.Empty(t, first.Errors)
 
-	<-gate.arrived // the deferred call is in flight, held: release it
+	gate.waitArrived(t) // the deferred call is in flight, held: release it
 	gate.release()
 
 	var incremental []part
@@ -233,7 +244,7 @@ func TestDeferServerSentEvents(t *testing.T) {
 	require.NotNil(t, first.HasNext)
 	assert.True(t, *first.HasNext)
 
-	<-gate.arrived
+	gate.waitArrived(t)
 	gate.release()
 
 	event, data = next()
@@ -360,7 +371,7 @@ func TestDeferMerosReadsFirstPart(t *testing.T) {
 	require.NotNil(t, first.HasNext)
 	assert.True(t, *first.HasNext)
 
-	<-gate.arrived
+	gate.waitArrived(t)
 	gate.release()
 	_, err = io.WriteString(stdin, "go\n")
 	require.NoError(t, err)
