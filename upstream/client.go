@@ -48,6 +48,9 @@ type Config struct {
 	Transport http.RoundTripper
 	// Zone is where WeDa's zoneless times are read; default WedaZone (UTC+08:00).
 	Zone *time.Location
+	// Coalesce shares identical reads in flight: one upstream call for every caller waiting on
+	// it at that moment (see coalesce.go). Settings turn it on unless UPSTREAM_COALESCE=false.
+	Coalesce bool
 }
 
 // Client calls WeDa. It is safe for concurrent use.
@@ -61,6 +64,7 @@ type Client struct {
 	maxDelay time.Duration
 	maxBody  int64
 	zone     *time.Location
+	flights  *flights // nil: every read is sent on its own
 }
 
 // NewTransport returns an http.Transport tuned for many concurrent calls to one host.
@@ -109,6 +113,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = 8 << 20
+	}
+	if cfg.Coalesce {
+		c.flights = &flights{}
 	}
 	return c, nil
 }
@@ -182,7 +189,14 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			return &Error{Endpoint: cl.endpoint, Kind: KindInvalidInput, Message: "encoding request", Err: err}
 		}
 	}
-	requestID := newRequestID()
+	if c.flights != nil && !cl.write {
+		return c.shared(ctx, cl, payload, out)
+	}
+	return c.send(ctx, cl, payload, newRequestID(), out)
+}
+
+// send makes the call, retrying a read as its error allows.
+func (c *Client) send(ctx context.Context, cl call, payload []byte, requestID string, out any) error {
 	attempts := c.attempts
 	if cl.write {
 		attempts = 1
@@ -352,11 +366,26 @@ func decodeWorkflow(endpoint string, resp *http.Response, raw []byte, requestID 
 	if out == nil || len(r.Data) == 0 || bytes.Equal(r.Data, []byte("null")) {
 		return nil
 	}
-	if err := json.Unmarshal(r.Data, out); err != nil {
-		return &Error{Endpoint: endpoint, HTTPStatus: resp.StatusCode, Kind: KindBadResponse, RequestID: requestID,
+	return decodeInto(endpoint, resp.StatusCode, requestID, r.Data, out)
+}
+
+// decodeInto reads an answer's data into out, or keeps the raw bytes when out is a shared
+// call's answer, which each waiter then decodes into its own values.
+func decodeInto(endpoint string, status int, requestID string, data []byte, out any) error {
+	if a, ok := out.(*sharedAnswer); ok {
+		a.keep(data, status)
+		return nil
+	}
+	if err := decode(data, out); err != nil {
+		return &Error{Endpoint: endpoint, HTTPStatus: status, Kind: KindBadResponse, RequestID: requestID,
 			Message: "answer does not match the documented shape: " + err.Error(), Err: err}
 	}
 	return nil
+}
+
+// decode is the one place WeDa's answers are turned into Go values.
+func decode(data []byte, out any) error {
+	return json.Unmarshal(data, out)
 }
 
 // statusOrBadResponse explains an answer that is not a readable envelope: by its status when

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -22,6 +23,9 @@ type Settings struct {
 	// Zone (WEDA_TIMEZONE, an IANA name or a UTC offset such as +08:00) is the zone of WeDa's
 	// zoneless times; default WedaZone, UTC+08:00.
 	Zone *time.Location
+	// Coalesce (UPSTREAM_COALESCE, default true) shares identical reads in flight across
+	// requests: see Config.Coalesce.
+	Coalesce bool
 }
 
 // ErrNotConfigured means no WeDa environment is configured: the gateway then runs its sandbox.
@@ -37,6 +41,14 @@ func SettingsFromEnv(getenv func(string) string) (Settings, error) {
 		SecretID:  getenv("WEDA_SECRET_ID"),
 		SecretKey: getenv("WEDA_SECRET_KEY"),
 		APIKey:    getenv("WEDA_API_KEY"),
+		Coalesce:  true,
+	}
+	if v := strings.TrimSpace(getenv("UPSTREAM_COALESCE")); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return s, fmt.Errorf("UPSTREAM_COALESCE=%q: want true or false", v)
+		}
+		s.Coalesce = on
 	}
 	if s.Region == "" {
 		s.Region = "ap-shanghai"
@@ -107,7 +119,8 @@ func NewFromSettings(s Settings, transport http.RoundTripper) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(Config{BaseURL: origin, EnvType: s.EnvType, Tokens: tokens, Timeout: s.Timeout, Transport: transport, Zone: s.Zone})
+	return New(Config{BaseURL: origin, EnvType: s.EnvType, Tokens: tokens, Timeout: s.Timeout, Transport: transport, Zone: s.Zone,
+		Coalesce: s.Coalesce})
 }
 
 // parseZone reads an IANA zone name or a fixed offset (+08:00, -0530).

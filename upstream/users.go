@@ -2,8 +2,6 @@ package upstream
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -147,9 +145,5 @@ func decodeOData(endpoint string, resp *http.Response, raw []byte, requestID str
 	if resp.StatusCode >= 300 {
 		return statusOrBadResponse(endpoint, resp, raw, requestID, nil)
 	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return &Error{Endpoint: endpoint, HTTPStatus: resp.StatusCode, Kind: KindBadResponse, RequestID: requestID,
-			Message: fmt.Sprintf("answer does not match the documented shape: %v", err), Err: err}
-	}
-	return nil
+	return decodeInto(endpoint, resp.StatusCode, requestID, raw, out)
 }
