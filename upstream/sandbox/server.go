@@ -52,6 +52,8 @@ type Server struct {
 	failureRate float64
 	rng         *rand.Rand
 	calls       map[string]int64
+
+	trace tracer // see introspect.go
 }
 
 // New returns a sandbox seeded with the demo organisation.
@@ -216,6 +218,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		requestID = newRequestID()
 	}
 	path := r.URL.Path
+	if strings.HasPrefix(path, ownPrefix) {
+		s.serveOwn(w, r)
+		return
+	}
+	s.trace.record(r)
 	switch {
 	case path == "/auth/v1/token/clientCredential":
 		s.count("token")
