@@ -187,6 +187,7 @@ func toWorkItem(p *upstream.ProcessInstance, box model.WorkBox) *model.WorkItem 
 		TaskDealTime: model.Time(p.TaskDealTime.Time), TaskDealResult: action(p.TaskDealResult),
 		OperationName: model.Str(p.OperationName), Read: bool(p.BeRead), SupportsBatchHandle: bool(p.IsSupportBatchHandle),
 		FlowCode: model.Str(p.FlowCode), FlowVersion: model.Str(p.FlowVersion), Box: box, UserTaskType: model.UserTaskTypeUnknown}
+	w.ID = workItemID(box, p)
 	if p.CurrentNodeID != "" {
 		w.CurrentNode = &model.FlowNode{ID: string(p.CurrentNodeID), Name: model.Str(p.CurrentNodeName)}
 	}
@@ -289,4 +290,17 @@ func linkParam(link, name string) string {
 		}
 	}
 	return ""
+}
+
+// workItemID names an item by what it is about: in the CC box the copy, elsewhere the task (or,
+// for an item without one, the instance), prefixed by its box, since one task appears in several.
+func workItemID(box model.WorkBox, p *upstream.ProcessInstance) string {
+	about := string(p.TaskID)
+	if box == model.WorkBoxCc && p.CcID != "" {
+		about = "cc:" + string(p.CcID)
+	}
+	if about == "" {
+		about = "instance:" + string(p.InstanceID)
+	}
+	return string(box) + ":" + about
 }

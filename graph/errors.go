@@ -28,6 +28,8 @@ const (
 	CodeUpstreamRateLimited = "UPSTREAM_RATE_LIMITED"
 	CodeUpstreamCallLimit   = "UPSTREAM_CALL_LIMIT"
 	CodeInternal            = "INTERNAL_SERVER_ERROR"
+	// CodeRateLimited: the client asked for more than its share (requests, subscriptions).
+	CodeRateLimited = "RATE_LIMITED"
 	// CodeCanceled: the client went away (or canceled) before the answer was ready.
 	CodeCanceled = "REQUEST_CANCELED"
 )

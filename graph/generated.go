@@ -39,6 +39,7 @@ type ResolverRoot interface {
 	Operation() OperationResolver
 	Query() QueryResolver
 	StartFlowPayload() StartFlowPayloadResolver
+	Subscription() SubscriptionResolver
 	Task() TaskResolver
 	User() UserResolver
 	Viewer() ViewerResolver
@@ -301,6 +302,13 @@ type ComplexityRoot struct {
 		StarterTask      func(childComplexity int) int
 	}
 
+	Subscription struct {
+		InstanceChanged func(childComplexity int, id string) int
+		MessageCounts   func(childComplexity int) int
+		MessageReceived func(childComplexity int) int
+		WorkItemCounts  func(childComplexity int) int
+	}
+
 	Task struct {
 		ApprovalPage func(childComplexity int, box *model.WorkBox) int
 		Assignee     func(childComplexity int) int
@@ -377,6 +385,7 @@ type ComplexityRoot struct {
 		EndTime             func(childComplexity int) int
 		FlowCode            func(childComplexity int) int
 		FlowVersion         func(childComplexity int) int
+		ID                  func(childComplexity int) int
 		Instance            func(childComplexity int) int
 		IsCompleted         func(childComplexity int) int
 		IsSubmitNode        func(childComplexity int) int
@@ -485,6 +494,12 @@ type QueryResolver interface {
 type StartFlowPayloadResolver interface {
 	Instance(ctx context.Context, obj *model.StartFlowPayload) (*model.FlowInstance, error)
 	StarterTask(ctx context.Context, obj *model.StartFlowPayload) (*model.Task, error)
+}
+type SubscriptionResolver interface {
+	WorkItemCounts(ctx context.Context) (<-chan *model.WorkItemCounts, error)
+	MessageCounts(ctx context.Context) (<-chan []*model.MessageCount, error)
+	MessageReceived(ctx context.Context) (<-chan *model.Message, error)
+	InstanceChanged(ctx context.Context, id string) (<-chan *model.FlowInstance, error)
 }
 type TaskResolver interface {
 	Instance(ctx context.Context, obj *model.Task) (*model.FlowInstance, error)
@@ -1631,6 +1646,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StartFlowPayload.StarterTask(childComplexity), true
 
+	case "Subscription.instanceChanged":
+		if e.ComplexityRoot.Subscription.InstanceChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_instanceChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.InstanceChanged(childComplexity, args["id"].(string)), true
+	case "Subscription.messageCounts":
+		if e.ComplexityRoot.Subscription.MessageCounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.MessageCounts(childComplexity), true
+	case "Subscription.messageReceived":
+		if e.ComplexityRoot.Subscription.MessageReceived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.MessageReceived(childComplexity), true
+	case "Subscription.workItemCounts":
+		if e.ComplexityRoot.Subscription.WorkItemCounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.WorkItemCounts(childComplexity), true
+
 	case "Task.approvalPage":
 		if e.ComplexityRoot.Task.ApprovalPage == nil {
 			break
@@ -1987,6 +2032,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WorkItem.FlowVersion(childComplexity), true
+	case "WorkItem.id":
+		if e.ComplexityRoot.WorkItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkItem.ID(childComplexity), true
 	case "WorkItem.instance":
 		if e.ComplexityRoot.WorkItem.Instance == nil {
 			break
@@ -2231,6 +2282,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -2952,6 +3020,8 @@ enum UserTaskType {
 
 "An instance as one workbench box shows it (ListProcessInstances, DescribeProcessInstance)."
 type WorkItem {
+  "A stable id of the item, from its box and the task or copy it is about, for client caches (Apollo, urql, Relay)."
+  id: ID!
   "The id of the task the item is about; for CREATE the starter's own task."
   taskId: ID
   "The instance."
@@ -3171,9 +3241,9 @@ from the same response.
 
 Idempotency: send an ` + "`" + `Idempotency-Key` + "`" + ` header or an input's ` + "`" + `clientMutationId` + "`" + `. A repeat of a
 mutation with the same key from the same viewer returns the first result with no second write; a
-concurrent repeat waits for the first. When WeDa did not answer a sent write in time, the error
-(UPSTREAM_TIMEOUT, extensions.outcomeUnknown) says so, and a retry with the same key first checks
-whether the action happened before acting again.
+concurrent repeat waits for the first. When a sent write got no verdict back (no answer in time, a
+broken connection, an unreadable answer), the error carries extensions.outcomeUnknown, and a retry
+with the same key first checks whether the action happened before acting again.
 """
 type Mutation {
   "Starts an instance of a flow (发起流程, StartFlow). A processKey alone is enough: the gateway finds the current flowCode and version."
@@ -3376,6 +3446,23 @@ type MarkMessagesPayload {
   messages: [Message!]
   "The viewer's message counts, read after the write."
   messageCounts: [MessageCount!]
+}
+
+"""
+Live updates, over WebSocket (graphql-transport-ws) or Server-Sent Events. Each event is the
+changed object, so a screen updates from it without another query. WeDa has no push API: the
+gateway polls it once per viewer and topic (LIVE_POLL_INTERVAL), whatever the number of clients,
+sends an event only when something changed, and looks at once after a write made through it.
+"""
+type Subscription {
+  "The viewer's work-item counts: now, then whenever they change."
+  workItemCounts: WorkItemCounts!
+  "The viewer's message counts by type: now, then whenever they change."
+  messageCounts: [MessageCount!]!
+  "Each message the viewer receives from now on, as it arrives (the newest first when several arrive at once)."
+  messageReceived: Message!
+  "An instance the viewer may see: now, then whenever its status, current node or tasks change."
+  instanceChanged("The instance." id: ID!): FlowInstance!
 }
 `, BuiltIn: false},
 }
@@ -3971,6 +4058,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 
 func (ec *executionContext) childFields_WorkItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_WorkItem_id(ctx, field)
 	case "taskId":
 		return ec.fieldContext_WorkItem_taskId(ctx, field)
 	case "instance":
@@ -4580,6 +4669,20 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_instanceChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -9334,6 +9437,146 @@ func (ec *executionContext) fieldContext_StartFlowPayload_starterTask(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_workItemCounts(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_workItemCounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().WorkItemCounts(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkItemCounts) graphql.Marshaler {
+			return ec.marshalNWorkItemCounts2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐWorkItemCounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_workItemCounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkItemCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_messageCounts(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_messageCounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().MessageCounts(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MessageCount) graphql.Marshaler {
+			return ec.marshalNMessageCount2ᚕᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMessageCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_messageCounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessageCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_messageReceived(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_messageReceived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().MessageReceived(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Message) graphql.Marshaler {
+			return ec.marshalNMessage2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_messageReceived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_instanceChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_instanceChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().InstanceChanged(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FlowInstance) graphql.Marshaler {
+			return ec.marshalNFlowInstance2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐFlowInstance(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_instanceChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FlowInstance(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_instanceChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Task_id(ctx context.Context, field graphql.CollectedField, obj *model.Task) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10529,6 +10772,29 @@ func (ec *executionContext) fieldContext_Viewer_messageCounts(ctx context.Contex
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _WorkItem_id(ctx context.Context, field graphql.CollectedField, obj *model.WorkItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkItem", field, false, false, "ID")
 }
 
 func (ec *executionContext) _WorkItem_taskId(ctx context.Context, field graphql.CollectedField, obj *model.WorkItem) (ret graphql.Marshaler) {
@@ -15164,6 +15430,32 @@ func (ec *executionContext) _StartFlowPayload(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "workItemCounts":
+		return ec._Subscription_workItemCounts(ctx, fields[0])
+	case "messageCounts":
+		return ec._Subscription_messageCounts(ctx, fields[0])
+	case "messageReceived":
+		return ec._Subscription_messageReceived(ctx, fields[0])
+	case "instanceChanged":
+		return ec._Subscription_instanceChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var taskImplementors = []string{"Task"}
 
 func (ec *executionContext) _Task(ctx context.Context, sel ast.SelectionSet, obj *model.Task) graphql.Marshaler {
@@ -15593,6 +15885,11 @@ func (ec *executionContext) _WorkItem(ctx context.Context, sel ast.SelectionSet,
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("WorkItem")
+		case "id":
+			out.Values[i] = ec._WorkItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "taskId":
 			out.Values[i] = ec._WorkItem_taskId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -16588,6 +16885,22 @@ func (ec *executionContext) marshalNMessage2ᚖgithubᚗcomᚋwedagraphᚋgatewa
 	return ec._Message(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMessageCount2ᚕᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMessageCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MessageCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMessageCount2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMessageCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNMessageCount2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐMessageCount(ctx context.Context, sel ast.SelectionSet, v *model.MessageCount) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MessageCount!")
@@ -17091,6 +17404,14 @@ func (ec *executionContext) marshalNWorkItem2ᚖgithubᚗcomᚋwedagraphᚋgatew
 		return graphql.Null
 	}
 	return ec._WorkItem(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkItemCounts2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐWorkItemCounts(ctx context.Context, sel ast.SelectionSet, v *model.WorkItemCounts) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkItemCounts!")
+		return graphql.Null
+	}
+	return ec._WorkItemCounts(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWorkItemEdge2ᚕᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐWorkItemEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WorkItemEdge) graphql.Marshaler {

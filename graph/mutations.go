@@ -29,6 +29,7 @@ func (r *Resolver) startFlow(ctx context.Context, in model.StartFlowInput) (*mod
 	if err != nil {
 		return nil, err
 	}
+	r.touched(ctx, res.InstanceID)
 	return &model.StartFlowPayload{ClientMutationID: in.ClientMutationID, InstanceID: res.InstanceID, StarterTaskID: res.StarterTaskID}, nil
 }
 
@@ -47,6 +48,7 @@ func (r *Resolver) completeTask(ctx context.Context, in model.CompleteTaskInput)
 	if err != nil {
 		return nil, err
 	}
+	r.touched(ctx, res.InstanceID)
 	p := &model.CompleteTaskPayload{ClientMutationID: in.ClientMutationID, TaskID: res.TaskID, InstanceID: res.InstanceID,
 		NextApproversRequired: res.NextApproversRequired, NextApproverChoices: make([]*model.NextApproverChoice, 0, len(res.Choices))}
 	for _, c := range res.Choices {
@@ -56,11 +58,12 @@ func (r *Resolver) completeTask(ctx context.Context, in model.CompleteTaskInput)
 	return p, nil
 }
 
-// instancePayload maps a write that changed an instance.
-func instancePayload(clientMutationID *string, res workflow.Changed, err error) (*model.InstancePayload, error) {
+// instancePayload maps a write that changed an instance, and refreshes who watches it.
+func (r *Resolver) instancePayload(ctx context.Context, clientMutationID *string, res workflow.Changed, err error) (*model.InstancePayload, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.touched(ctx, res.InstanceID)
 	return &model.InstancePayload{ClientMutationID: clientMutationID, InstanceID: res.InstanceID}, nil
 }
 
@@ -70,7 +73,7 @@ func (r *Resolver) stopFlow(ctx context.Context, in model.StopFlowInput) (*model
 		return nil, err
 	}
 	res, err := r.Workflow.StopFlow(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.InstanceID, deref(in.Reason))
-	return instancePayload(in.ClientMutationID, res, err)
+	return r.instancePayload(ctx, in.ClientMutationID, res, err)
 }
 
 func (r *Resolver) submitNextApprovers(ctx context.Context, in model.SubmitNextApproversInput) (*model.InstancePayload, error) {
@@ -79,7 +82,7 @@ func (r *Resolver) submitNextApprovers(ctx context.Context, in model.SubmitNextA
 		return nil, err
 	}
 	res, err := r.Workflow.SubmitNextApprovers(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.PendingTaskIds)
-	return instancePayload(in.ClientMutationID, res, err)
+	return r.instancePayload(ctx, in.ClientMutationID, res, err)
 }
 
 func (r *Resolver) pressInstance(ctx context.Context, in model.PressInstanceInput) (*model.InstancePayload, error) {
@@ -88,7 +91,7 @@ func (r *Resolver) pressInstance(ctx context.Context, in model.PressInstanceInpu
 		return nil, err
 	}
 	res, err := r.Workflow.PressInstance(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.InstanceID)
-	return instancePayload(in.ClientMutationID, res, err)
+	return r.instancePayload(ctx, in.ClientMutationID, res, err)
 }
 
 func (r *Resolver) revokeTask(ctx context.Context, in model.RevokeTaskInput) (*model.InstancePayload, error) {
@@ -97,7 +100,7 @@ func (r *Resolver) revokeTask(ctx context.Context, in model.RevokeTaskInput) (*m
 		return nil, err
 	}
 	res, err := r.Workflow.RevokeTask(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.TaskID, workflow.RevokeRole(in.As))
-	return instancePayload(in.ClientMutationID, res, err)
+	return r.instancePayload(ctx, in.ClientMutationID, res, err)
 }
 
 func (r *Resolver) addCounterSigners(ctx context.Context, in model.AddCounterSignersInput) (*model.InstancePayload, error) {
@@ -106,7 +109,7 @@ func (r *Resolver) addCounterSigners(ctx context.Context, in model.AddCounterSig
 		return nil, err
 	}
 	res, err := r.Workflow.AddCounterSigners(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.TaskID, in.UserIds)
-	return instancePayload(in.ClientMutationID, res, err)
+	return r.instancePayload(ctx, in.ClientMutationID, res, err)
 }
 
 func (r *Resolver) rollBackTask(ctx context.Context, in model.RollBackTaskInput) (*model.InstancePayload, error) {
@@ -116,7 +119,7 @@ func (r *Resolver) rollBackTask(ctx context.Context, in model.RollBackTaskInput)
 	}
 	res, err := r.Workflow.RollBackTask(ctx, a, idempotencyKey(ctx, in.ClientMutationID), workflow.RollBack{
 		TaskID: in.TaskID, TargetNodeID: in.TargetNodeID, TargetTaskID: in.TargetTaskID})
-	return instancePayload(in.ClientMutationID, res, err)
+	return r.instancePayload(ctx, in.ClientMutationID, res, err)
 }
 
 func (r *Resolver) markMessages(ctx context.Context, in model.MarkMessagesInput) (*model.MarkMessagesPayload, error) {
@@ -128,5 +131,6 @@ func (r *Resolver) markMessages(ctx context.Context, in model.MarkMessagesInput)
 	if err != nil {
 		return nil, err
 	}
+	r.touched(ctx, "")
 	return &model.MarkMessagesPayload{ClientMutationID: in.ClientMutationID, MessageIDs: ids}, nil
 }

@@ -391,6 +391,26 @@ func (r *startFlowPayloadResolver) StarterTask(ctx context.Context, obj *model.S
 	return r.taskByID(ctx, obj.StarterTaskID)
 }
 
+// WorkItemCounts is the resolver for the workItemCounts field.
+func (r *subscriptionResolver) WorkItemCounts(ctx context.Context) (<-chan *model.WorkItemCounts, error) {
+	return r.subscribeCounts(ctx)
+}
+
+// MessageCounts is the resolver for the messageCounts field.
+func (r *subscriptionResolver) MessageCounts(ctx context.Context) (<-chan []*model.MessageCount, error) {
+	return r.subscribeMessageCounts(ctx)
+}
+
+// MessageReceived is the resolver for the messageReceived field.
+func (r *subscriptionResolver) MessageReceived(ctx context.Context) (<-chan *model.Message, error) {
+	return r.subscribeMessages(ctx)
+}
+
+// InstanceChanged is the resolver for the instanceChanged field.
+func (r *subscriptionResolver) InstanceChanged(ctx context.Context, id string) (<-chan *model.FlowInstance, error) {
+	return r.subscribeInstance(ctx, id)
+}
+
 // Instance is the resolver for the instance field.
 func (r *taskResolver) Instance(ctx context.Context, obj *model.Task) (*model.FlowInstance, error) {
 	detail, err := describeTask(ctx, obj.ID, model.WorkBoxDone)
@@ -650,6 +670,9 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // StartFlowPayload returns StartFlowPayloadResolver implementation.
 func (r *Resolver) StartFlowPayload() StartFlowPayloadResolver { return &startFlowPayloadResolver{r} }
 
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 // Task returns TaskResolver implementation.
 func (r *Resolver) Task() TaskResolver { return &taskResolver{r} }
 
@@ -674,6 +697,7 @@ type (
 	operationResolver           struct{ *Resolver }
 	queryResolver               struct{ *Resolver }
 	startFlowPayloadResolver    struct{ *Resolver }
+	subscriptionResolver        struct{ *Resolver }
 	taskResolver                struct{ *Resolver }
 	userResolver                struct{ *Resolver }
 	viewerResolver              struct{ *Resolver }

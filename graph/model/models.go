@@ -89,6 +89,7 @@ type Operation struct {
 
 // WorkItem is an instance as a workbench box shows it.
 type WorkItem struct {
+	ID                  string
 	TaskID              *string
 	InstanceID          string
 	Name                *string

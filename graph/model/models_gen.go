@@ -216,9 +216,9 @@ type MessageEdge struct {
 //
 // Idempotency: send an `Idempotency-Key` header or an input's `clientMutationId`. A repeat of a
 // mutation with the same key from the same viewer returns the first result with no second write; a
-// concurrent repeat waits for the first. When WeDa did not answer a sent write in time, the error
-// (UPSTREAM_TIMEOUT, extensions.outcomeUnknown) says so, and a retry with the same key first checks
-// whether the action happened before acting again.
+// concurrent repeat waits for the first. When a sent write got no verdict back (no answer in time, a
+// broken connection, an unreadable answer), the error carries extensions.outcomeUnknown, and a retry
+// with the same key first checks whether the action happened before acting again.
 type Mutation struct {
 }
 
@@ -391,6 +391,13 @@ type SubmitNextApproversInput struct {
 	PendingTaskIds []string `json:"pendingTaskIds"`
 	// An idempotency key: a repeat with the same key returns the first result.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// Live updates, over WebSocket (graphql-transport-ws) or Server-Sent Events. Each event is the
+// changed object, so a screen updates from it without another query. WeDa has no push API: the
+// gateway polls it once per viewer and topic (LIVE_POLL_INTERVAL), whatever the number of clients,
+// sends an event only when something changed, and looks at once after a write made through it.
+type Subscription struct {
 }
 
 // A page of tasks.
