@@ -21,14 +21,16 @@ import (
 //   - text/event-stream (graphql-sse's protocol): the first answer, then one `next` event per
 //     deferred fragment ({data, path, label, hasNext}), then `complete`;
 //   - multipart/mixed (the incremental-delivery format Apollo Client, urql, Relay and GraphiQL
-//     read): the first answer, then parts of {incremental: [{data, path, label}], hasNext};
+//     read): the first answer, then parts of {incremental: [{data, path, label}], hasNext}. Not
+//     for subscriptions: Apollo's multipart subscription protocol is another format, which gqlgen
+//     does not write, so a subscription asked for that way is refused with a clear error;
 //   - GET and POST for every other client: the deferred fragments are waited for and merged into
 //     one JSON answer, so a client that cannot read a stream gets all it asked for, never a null
 //     standing in for a fragment that was still to come.
 func incrementalTransports() []graphql.Transport {
 	return []graphql.Transport{
 		transport.SSE{KeepAlivePingInterval: 15 * time.Second},
-		transport.MultipartMixed{Boundary: "-", DeliveryTimeout: 5 * time.Millisecond},
+		noSubscriptions{transport.MultipartMixed{Boundary: "-", DeliveryTimeout: 5 * time.Millisecond}},
 		wholeAnswer{transport.GET{}},
 		wholeAnswer{transport.POST{}},
 	}
@@ -49,6 +51,24 @@ type mergingExecutor struct{ graphql.GraphExecutor }
 func (e mergingExecutor) DispatchOperation(ctx context.Context, oc *graphql.OperationContext) (graphql.ResponseHandler, context.Context) {
 	next, ctx := e.GraphExecutor.DispatchOperation(ctx, oc)
 	return func(ctx context.Context) *graphql.Response { return mergeResponses(ctx, next) }, ctx
+}
+
+// noSubscriptions is a transport that refuses subscription operations.
+type noSubscriptions struct{ graphql.Transport }
+
+func (t noSubscriptions) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	t.Transport.Do(w, r, refusingSubscriptions{exec})
+}
+
+type refusingSubscriptions struct{ graphql.GraphExecutor }
+
+func (e refusingSubscriptions) CreateOperationContext(ctx context.Context, params *graphql.RawParams) (*graphql.OperationContext, gqlerror.List) {
+	oc, errs := e.GraphExecutor.CreateOperationContext(ctx, params)
+	if errs == nil && oc != nil && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+		errs = gqlerror.List{{Message: "subscriptions are not served as multipart/mixed: subscribe over Server-Sent Events " +
+			"(Accept: text/event-stream) or a WebSocket", Extensions: map[string]any{"code": "BAD_REQUEST"}}}
+	}
+	return oc, errs
 }
 
 // mergeResponses reads every response of an operation and folds the deferred ones into the first.

@@ -200,6 +200,21 @@ func TestDeferMultipartMixed(t *testing.T) {
 	assert.Equal(t, 1, ended)
 }
 
+// TestDeferMultipartRefusesSubscriptions: Apollo Client's multipart subscriptions are another
+// format than incremental delivery; rather than a stream that client cannot read, a clear error.
+func TestDeferMultipartRefusesSubscriptions(t *testing.T) {
+	h := newHarness(t)
+	resp := h.post(`multipart/mixed;boundary="graphql";subscriptionSpec=1.0,application/json`,
+		`subscription Counts { workItemCounts { todo } }`, nil)
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var res gqlResponse
+	require.NoError(t, json.Unmarshal(raw, &res), string(raw))
+	require.Len(t, res.Errors, 1, string(raw))
+	assert.Contains(t, res.Errors[0].Message, "text/event-stream")
+	assert.Equal(t, "BAD_REQUEST", res.Errors[0].Extensions["code"])
+}
+
 // TestDeferServerSentEvents reads the same query over text/event-stream (graphql-sse's
 // protocol): the first `next` event arrives while the deferred call is held, the deferred
 // fragment follows as its own event, and `complete` ends the stream.
