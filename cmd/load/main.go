@@ -1,180 +1,237 @@
-// Command load measures the gateway under concurrent load against the sandbox, on loopback only.
+// Command load measures the gateway against the upstream it fronts, in the same run.
 //
-//	go run ./cmd/load -query inbox -n 300 -c 8 -latency 20ms
+//	go run ./cmd/load -c 20 -d 10s -rounds 2 -queries A,B,inbox,detail,mix
 //
-// It runs the query twice over: with no upstream latency, where the time is the gateway's own
-// overhead (plus the in-process sandbox's work), and with -latency on every upstream call, where
-// it shows how the gateway's concurrency hides upstream round trips. It reports latency
-// percentiles, throughput and upstream calls per query (counted by the sandbox).
+// It builds the gateway once, starts the standalone sandbox (`weda-gateway sandbox`) and the
+// gateway over it as two processes of their own, the gateway in its default configuration
+// (metrics and the per-request log line on, its log going to a file), with header
+// authentication and a per-user rate limit high enough never to trip (it still runs). Then for
+// each query it traces the upstream requests the gateway makes for it (the sandbox's
+// /_sandbox/trace) and, in alternating rounds at a fixed number of connections, measures the
+// baseline request alone, sent straight to the sandbox exactly as the gateway sent it, and the
+// gateway. It prints req/s, p50/p99, upstream calls per query (the sandbox's /_sandbox/calls),
+// the gateway's peak RSS (VmHWM) and the ratio gateway ÷ upstream alone, with the machine's
+// load. Everything is on loopback; everything it starts it stops.
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"slices"
-	"sync"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"time"
-
-	"github.com/wedagraph/gateway/gateway"
-	"github.com/wedagraph/gateway/upstream/sandbox"
 )
 
-var queries = map[string]string{
-	"simple": `{ viewer { workItemCounts { todo done cc create draft } } }`,
-	"inbox": `{ viewer { workItems(box: TODO, first: 20) { totalCount nodes {
-		taskId name startTime currentNode { name }
-		instance { id status
-			tasks { nodes { id status node { name } assignee { id name } } }
-			operations { nodes { action comment time operator { id name } } }
-		} } } } }`,
-	"detail": `{ viewer { workItems(box: TODO, first: 1) { nodes { instance {
-		name status startUser { name } currentNode { name }
-		tasks { nodes { status assignee { name } } }
-		operations { nodes { action operator { name } } }
-		canvas { nodes { name status processors { name status } } edges { source target } }
-		rollbackTargets { nodeName }
-	} } } } }`,
+type options struct {
+	c       int
+	d       time.Duration
+	warm    time.Duration
+	rounds  int
+	queries []query
+	bin     string
+	env     []string
 }
 
 func main() {
-	name := flag.String("query", "inbox", "simple, inbox or detail")
-	n := flag.Int("n", 300, "queries per phase")
-	c := flag.Int("c", 8, "concurrent clients")
-	latency := flag.Duration("latency", 20*time.Millisecond, "upstream latency of the second phase")
+	var o options
+	names := flag.String("queries", "A,B,inbox,detail,mix", "comma-separated: A, B, inbox, detail, mix")
+	flag.IntVar(&o.c, "c", 20, "concurrent connections")
+	flag.DurationVar(&o.d, "d", 10*time.Second, "duration of each measured phase")
+	flag.DurationVar(&o.warm, "warmup", time.Second, "unmeasured load before each query's first round")
+	flag.IntVar(&o.rounds, "rounds", 2, "rounds, each the upstream alone then the gateway")
+	flag.StringVar(&o.bin, "bin", "", "a built weda-gateway binary (default: go build it into a temporary directory)")
+	gwEnv := flag.String("env", "", "extra gateway settings, comma-separated NAME=value (e.g. UPSTREAM_COALESCE=false)")
 	flag.Parse()
-	query, ok := queries[*name]
-	if !ok || *n < 1 || *c < 1 {
-		fmt.Fprintln(os.Stderr, "usage: load -query simple|inbox|detail -n N -c C -latency D")
+	for _, n := range strings.Split(*names, ",") {
+		q, ok := findQuery(strings.TrimSpace(n))
+		if !ok {
+			fmt.Fprintf(os.Stderr, "load: unknown query %q\n", n)
+			os.Exit(2)
+		}
+		o.queries = append(o.queries, q)
+	}
+	if *gwEnv != "" {
+		o.env = strings.Split(*gwEnv, ",")
+	}
+	if o.c < 1 || o.c > 1000 || o.d <= 0 || o.d > 10*time.Minute || o.rounds < 1 || o.rounds > 20 {
+		fmt.Fprintln(os.Stderr, "load: want 1 ≤ -c ≤ 1000, 0 < -d ≤ 10m, 1 ≤ -rounds ≤ 20")
 		os.Exit(2)
 	}
-	if err := run(query, *name, *n, *c, *latency); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
 }
 
-func run(query, name string, n, c int, latency time.Duration) error {
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sb, err := sandbox.Start("127.0.0.1:0", sandbox.Options{}, quiet)
-	if err != nil {
-		return err
+func findQuery(name string) (query, bool) {
+	for _, q := range queries {
+		if strings.EqualFold(q.name, name) {
+			return q, true
+		}
 	}
-	defer sb.Close(context.Background())
-	env := map[string]string{"WEDA_BASE_URL": sb.URL, "WEDA_SECRET_ID": sandbox.DefaultSecretID,
-		"WEDA_SECRET_KEY": sandbox.DefaultSecretKey, "ALLOW_DEV_USER_HEADER": "true",
-		"RATE_LIMIT_REQUESTS": "0"} // one client sends it all: the per-client limit would measure itself
-	cfg, err := gateway.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		return err
-	}
-	gw, err := gateway.New(cfg, quiet)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	go func() { _ = gw.Serve(ctx, ln) }()
-	url := "http://" + ln.Addr().String() + "/graphql"
-	body, _ := json.Marshal(map[string]string{"query": query})
-	user := sb.UserID(sandbox.DemoUser)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c}}
+	return query{}, false
+}
 
-	fmt.Printf("query %q, %d queries per phase, %d concurrent clients\n", name, n, c)
-	for _, l := range []time.Duration{0, latency} {
-		sb.SetLatency("", l, 0)
-		if err := send(client, url, body, user); err != nil { // warm: token, query cache
+func run(ctx context.Context, o options) error {
+	dir, err := os.MkdirTemp("", "weda-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := o.bin
+	if bin == "" {
+		if bin, err = build(ctx, dir); err != nil {
 			return err
 		}
-		sb.ResetCounts()
-		durations, elapsed, err := phase(client, url, body, user, n, c)
+	}
+	sb, err := start(ctx, "sandbox", bin, []string{"sandbox", "-addr", "127.0.0.1:0"}, nil, filepath.Join(dir, "sandbox.log"),
+		map[string]*regexp.Regexp{"url": regexp.MustCompile(`listening on (http://\S+)`), "demo": regexp.MustCompile(`demo user \S+: (\d+)`)})
+	if err != nil {
+		return err
+	}
+	defer sb.stop()
+	env := append([]string{"WEDA_BASE_URL=" + sb.lines["url"], "WEDA_SECRET_ID=sandbox", "WEDA_SECRET_KEY=sandbox",
+		"AUTH_MODE=header", "ALLOW_DEV_USER_HEADER=true", "PORT=0", "LISTEN_ADDR=127.0.0.1",
+		// One harness is every client: a per-user limit would measure itself. It stays on, at its
+		// highest setting (a million a minute, beyond these phases).
+		"RATE_LIMIT_REQUESTS=1000000"}, o.env...)
+	gwLog := filepath.Join(dir, "gateway.log")
+	gw, err := start(ctx, "gateway", bin, nil, env, gwLog,
+		map[string]*regexp.Regexp{"port": regexp.MustCompile(`http://localhost:(\d+)/graphql`)})
+	if err != nil {
+		return err
+	}
+	defer gw.stop()
+	gatewayURL := "http://127.0.0.1:" + gw.lines["port"]
+
+	api := &sandboxAPI{base: sb.lines["url"], client: newClient(4)}
+	if err := api.login(ctx); err != nil {
+		return err
+	}
+	users, err := api.users(ctx)
+	if err != nil {
+		return err
+	}
+	demo := sb.lines["demo"]
+	fmt.Printf("weda-gateway load: %d connections, %s × %d rounds (alternating upstream alone / gateway); load average %s\n",
+		o.c, o.d, o.rounds, loadavg())
+	fmt.Printf("sandbox %s, gateway %s (log %s), %d seeded users, demo user %s\n", api.base, gatewayURL, gwLog, len(users), demo)
+	client := newClient(o.c)
+	for _, q := range o.queries {
+		if err := measure(ctx, o, q, api, gw, client, gatewayURL, demo, users); err != nil {
+			return fmt.Errorf("query %s: %w", q.name, err)
+		}
+	}
+	fmt.Printf("load average at the end: %s\n", loadavg())
+	return nil
+}
+
+func measure(ctx context.Context, o options, q query, api *sandboxAPI, gw *proc, client *http.Client,
+	gatewayURL, demo string, users []string) error {
+	var vars map[string]any
+	if q.needsInstance {
+		id, err := firstInstance(ctx, client, gatewayURL, demo)
 		if err != nil {
 			return err
 		}
-		calls := int64(0)
-		for endpoint, k := range sb.CallCounts() {
-			if endpoint != "token" {
-				calls += k
+		vars = map[string]any{"id": id}
+	}
+	viewers := []string{demo} // the demo user first: the one traced
+	if q.manyViewers {
+		for _, u := range users {
+			if u != demo {
+				viewers = append(viewers, u)
 			}
 		}
-		slices.Sort(durations)
-		pct := func(p float64) time.Duration { return durations[int(p*float64(len(durations)-1))] }
-		label := "no upstream latency (gateway overhead)"
-		if l > 0 {
-			label = fmt.Sprintf("upstream latency %s", l)
-		}
-		fmt.Printf("  %-40s p50 %8s  p95 %8s  p99 %8s  %7.1f q/s  %.1f upstream calls/query\n", label,
-			pct(0.5).Round(10*time.Microsecond), pct(0.95).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond),
-			float64(n)/elapsed.Seconds(), float64(calls)/float64(n))
 	}
+	gt, err := graphqlTarget(gatewayURL, q, vars, viewers)
+	if err != nil {
+		return err
+	}
+	// Once to warm the gateway's caches, then once traced: the calls a warm gateway makes alone.
+	for i := range viewers {
+		if err := send(ctx, client, gt, i); err != nil {
+			return fmt.Errorf("the gateway's answer (viewer %s): %w", viewers[i], err)
+		}
+	}
+	traced, err := api.trace(ctx, func() error { return send(ctx, client, gt, 0) })
+	if err != nil {
+		return err
+	}
+	base := -1
+	for i, r := range traced {
+		if endpointOf(r.Path) == q.baseline {
+			base = i
+			break
+		}
+	}
+	if base < 0 {
+		return fmt.Errorf("the gateway made no %s call (it made %s)", q.baseline, summary(traced))
+	}
+	ut := upstreamTarget(api, traced[base], demo, viewers)
+	if err := send(ctx, client, ut, 0); err != nil {
+		return fmt.Errorf("the baseline alone: %w", err)
+	}
+	fmt.Printf("\n%s: %s; %d viewer(s)\n  alone it makes %d upstream calls: %s; baseline: %s alone\n",
+		q.name, q.about, len(viewers), len(traced), summary(traced), q.baseline)
+	if o.warm > 0 {
+		phase(ctx, client, ut, o.c, o.warm)
+		phase(ctx, client, gt, o.c, o.warm)
+	}
+	var ups, gws []result
+	var calls int64
+	var peak int64
+	for round := 1; round <= o.rounds; round++ {
+		u := phase(ctx, client, ut, o.c, o.d)
+		ups = append(ups, u)
+		before, err := api.calls(ctx)
+		if err != nil {
+			return err
+		}
+		gw.resetPeakRSS()
+		g := phase(ctx, client, gt, o.c, o.d)
+		gws = append(gws, g)
+		after, err := api.calls(ctx)
+		if err != nil {
+			return err
+		}
+		rss, err := gw.peakRSS()
+		if err != nil {
+			return err
+		}
+		calls += after - before
+		peak = max(peak, rss)
+		fmt.Printf("  round %d  upstream %8.0f req/s p50 %8s p99 %8s | gateway %7.0f req/s p50 %8s p99 %8s, %5.2f calls/query, RSS %5.1f MiB | ratio %.3f  (load %s)\n",
+			round, u.rate(), ms(u.pct(0.5)), ms(u.pct(0.99)), g.rate(), ms(g.pct(0.5)), ms(g.pct(0.99)),
+			perQuery(after-before, g.n), mib(rss), g.rate()/u.rate(), loadavg())
+		report("upstream", u)
+		report("gateway", g)
+	}
+	u, g := merge(ups), merge(gws)
+	fmt.Printf("  %-6s   upstream %8.0f req/s p50 %8s p99 %8s | gateway %7.0f req/s p50 %8s p99 %8s, %5.2f calls/query, peak RSS %5.1f MiB | ratio %.3f\n",
+		q.name, u.rate(), ms(u.pct(0.5)), ms(u.pct(0.99)), g.rate(), ms(g.pct(0.5)), ms(g.pct(0.99)),
+		perQuery(calls, g.n), mib(peak), g.rate()/u.rate())
 	return nil
 }
 
-func phase(client *http.Client, url string, body []byte, user string, n, c int) ([]time.Duration, time.Duration, error) {
-	durations := make([]time.Duration, n)
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	start := time.Now()
-	for range c {
-		wg.Go(func() {
-			for i := range jobs {
-				t := time.Now()
-				err := send(client, url, body, user)
-				durations[i] = time.Since(t)
-				if err != nil {
-					mu.Lock()
-					firstErr = cmpErr(firstErr, err)
-					mu.Unlock()
-				}
-			}
-		})
+func report(side string, r result) {
+	if r.errs > 0 {
+		fmt.Printf("    %s: %d of %d requests failed; first: %v\n", side, r.errs, r.n, r.firstErr)
 	}
-	for i := range n {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	return durations, time.Since(start), firstErr
 }
 
-func cmpErr(first, err error) error {
-	if first != nil {
-		return first
+func perQuery(calls int64, n int) float64 {
+	if n == 0 {
+		return 0
 	}
-	return err
+	return float64(calls) / float64(n)
 }
 
-func send(client *http.Client, url string, body []byte, user string) error {
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Weda-User-Id", user)
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK || bytes.Contains(out, []byte(`"errors"`)) {
-		return fmt.Errorf("status %d: %.300s", resp.StatusCode, out)
-	}
-	return nil
-}
+func mib(b int64) float64 { return float64(b) / (1 << 20) }
