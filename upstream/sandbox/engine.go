@@ -29,6 +29,8 @@ type engine struct {
 	msgByID   map[string]*message
 	presses   map[string]pressCount
 	linkBase  string
+
+	boxes boxIndex // the workbench boxes, dropped on every write (boxes.go)
 }
 
 type pressCount struct {

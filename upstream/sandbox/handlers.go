@@ -488,106 +488,6 @@ func (e *engine) canRevoke(w workItem, viewer string) bool {
 		t.node().RevokeByApprover && inst.Current > t.NodeIdx && len(pending(inst, inst.Current, taskDone)) == 0
 }
 
-func (e *engine) workItemRecord(w workItem, viewer string, detail bool) map[string]any {
-	inst := w.inst
-	cur := inst.Flow.Nodes[inst.Current]
-	approvers := e.currentApprovers(inst)
-	var names []string
-	for _, id := range approvers {
-		names = append(names, e.userName(id))
-	}
-	rec := map[string]any{
-		"InstanceId": inst.ID, "Name": inst.Name, "Description": inst.Description,
-		"StartedBy": e.userName(inst.Starter), "StartUserId": inst.Starter,
-		"CanRevoke": e.canRevoke(w, viewer), "CcTime": nil, "CcId": nil,
-		"CurrentApprover": strings.Join(approvers, ","),
-		"StartTime":       epochMS(inst.Start), "EndTime": epochMS(inst.End),
-		"IsCompleted":   inst.Status != instInProgress,
-		"CurrentNodeId": cur.ID, "CurrentNodeName": cur.Name, "CurrentNodeType": nil,
-		"FlowCode": inst.FlowCode, "FlowVersion": inst.Version,
-		"CanDelete": nil, "Status": nil, "BeSubmitNode": cur.Kind == kindStart,
-	}
-	if inst.Status != instInProgress {
-		rec["Status"] = inst.Status
-	}
-	t := w.task
-	if t != nil {
-		rec["TaskId"] = t.ID
-		rec["CanApprove"] = t.Status == taskTodo && t.Assignee == viewer
-		rec["TaskStartTime"] = epochMS(t.Start)
-		rec["TaskDealTime"] = epochOrNull(t.End)
-		rec["TaskDealResult"] = t.Result
-		if t.Status == taskTodo {
-			rec["TaskWaitTime"] = e.now().Sub(t.Start).Milliseconds()
-		}
-		userTaskType, opName, button := 1, "审批", map[string]string{"2": "同意", "3": "拒绝"}
-		switch t.node().Kind {
-		case kindHandle:
-			userTaskType, opName, button = 2, "处理", map[string]string{"2": "处理"}
-		case kindStart:
-			opName, button = "提交", map[string]string{"1": "提交"}
-		}
-		rec["UserTaskType"], rec["OperationName"], rec["Buttons"] = userTaskType, opName, button
-	} else {
-		rec["TaskId"], rec["CanApprove"] = nil, false
-	}
-	if w.cc != nil {
-		rec["CcTime"], rec["CcId"] = epochMS(w.cc.Time), w.cc.ID
-	}
-	rec["BeRead"] = true
-	rec["IsSupportBatchHandle"] = t != nil && t.node().Kind == kindHandle
-	if detail {
-		// [9] writes StartUserId as a bare JSON number, the current node's type as a number,
-		// and epoch times with null for "not yet".
-		rec["StartUserId"] = numberID(inst.Starter)
-		rec["CurrentNodeType"] = cur.dataType()
-		rec["CurrentApproverName"] = strings.Join(names, ",")
-		rec["EndTime"] = epochOrNull(inst.End)
-		rec["CanDelete"] = false
-	}
-	return rec
-}
-
-// box lists the work items of one workbench box for a user.
-func (e *engine) box(userID, pageType string) []workItem {
-	var out []workItem
-	switch pageType {
-	case "TODO":
-		for _, inst := range e.insts {
-			for _, t := range inst.Tasks {
-				if t.Assignee == userID && t.Status == taskTodo && inst.Status == instInProgress {
-					out = append(out, workItem{inst: inst, task: t, at: t.Start})
-				}
-			}
-		}
-	case "DONE":
-		for _, inst := range e.insts {
-			var last *task
-			for _, t := range inst.Tasks {
-				if t.Assignee == userID && t.Status == taskDone && t.NodeIdx > 0 {
-					last = t
-				}
-			}
-			if last != nil {
-				out = append(out, workItem{inst: inst, task: last, at: last.End})
-			}
-		}
-	case "CREATE", "DRAFT":
-		for _, inst := range e.insts {
-			if inst.Starter == userID && inst.Draft == (pageType == "DRAFT") {
-				out = append(out, workItem{inst: inst, task: inst.Tasks[0], at: inst.Start})
-			}
-		}
-	case "CC":
-		for _, cc := range e.ccs {
-			if cc.UserID == userID {
-				out = append(out, workItem{inst: cc.Inst, task: e.taskByID[cc.TaskID], cc: cc, at: cc.Time})
-			}
-		}
-	}
-	return out
-}
-
 func describeProcessInstance(e *engine, _ string, body []byte) (any, *apiError) {
 	var req struct {
 		FlowTaskID sid `json:"FlowTaskId"`
@@ -830,7 +730,7 @@ func listProcessInstances(e *engine, _ string, body []byte) (any, *apiError) {
 		}
 		return cmp.Or(c, cmp.Compare(b.inst.ID, a.inst.ID))
 	})
-	records := []map[string]any{}
+	records := []*workItemJSON{}
 	for _, w := range pageOf(items, number, size) {
 		records = append(records, e.workItemRecord(w, u.ID, false))
 	}
@@ -857,7 +757,7 @@ func listProcessInstancesCount(e *engine, _ string, body []byte) (any, *apiError
 	// Like the vendor's example, every box is counted whatever PageType asks for.
 	counts := []map[string]any{}
 	for _, pt := range []string{"DONE", "TODO", "DRAFT", "CC", "CREATE"} {
-		counts = append(counts, map[string]any{"Total": len(e.box(u.ID, pt)), "PageType": pt})
+		counts = append(counts, map[string]any{"Total": e.boxLen(u.ID, pt), "PageType": pt})
 	}
 	return map[string]any{"TotalCounts": counts}, nil
 }

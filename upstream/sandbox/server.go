@@ -157,6 +157,7 @@ func (s *Server) SaveFlow(processKey string) (flowCode string, ok bool) {
 	if f == nil {
 		return "", false
 	}
+	defer e.boxes.invalidate()
 	f.FlowCode = e.nextID()
 	if v, err := strconv.ParseFloat(f.Version, 64); err == nil {
 		f.Version = strconv.FormatFloat(v+1, 'f', 1, 64)
@@ -316,6 +317,7 @@ func (s *Server) workflow(w http.ResponseWriter, r *http.Request, requestID, res
 		if ep.write {
 			e.mu.Lock()
 			defer e.mu.Unlock()
+			defer e.boxes.invalidate() // before the unlock
 		} else {
 			e.mu.RLock()
 			defer e.mu.RUnlock()
