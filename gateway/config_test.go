@@ -1,9 +1,9 @@
 package gateway_test
 
 import (
+	"io"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,12 +23,9 @@ func TestConfigListsEveryProblemAtOnce(t *testing.T) {
 }
 
 // TestTinyBatchWaitPanicsNothing: USER_BATCH_WAIT=1ns once passed and then panicked the process
-// on the first user lookup.
+// on the first user lookup; it is now read only to be reported when malformed.
 func TestTinyBatchWaitPanicsNothing(t *testing.T) {
-	_, srv := newEmbedded(t, func(c *gateway.Config) { c.Loader.BatchWait = time.Nanosecond })
-	env := map[string]string{"USER_BATCH_WAIT": "1ns"}
-	_, err := gateway.ConfigFromEnv(func(k string) string { return env[k] })
-	require.NoError(t, err)
+	_, srv := serve(t, map[string]string{"USER_BATCH_WAIT": "1ns"}, io.Discard)
 	h := &harness{t: t, srv: srv}
 	_, res := h.raw(map[string]string{"X-Weda-User-Id": "1"}, gqlBody(`{ viewer { user { name } } }`, nil))
 	assert.Empty(t, res.Errors)

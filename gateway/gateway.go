@@ -331,6 +331,8 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 		MaxFields: l.MaxFields, MaxRepeats: l.MaxRepeats, MaxAliases: l.MaxAliases, MaxRootFields: l.MaxRootFields,
 		MaxDirectives: l.MaxDirectives}, 1000))
 	srv.Use(extension.FixedComplexityLimit(l.MaxComplexity))
+	// Tells the user batcher when no resolver can ask for another user: batches without a clock.
+	srv.Use(loader.Batching{Schema: graph.NewExecutableSchema(graph.Config{}).Schema()})
 	srv.Use(g.metrics.GraphQLErrors())
 	srv.Use(operationName{})
 	if ext := g.tracing.operations(); ext != nil {

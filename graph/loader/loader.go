@@ -25,10 +25,9 @@ import (
 
 // Config bounds one request's upstream work.
 type Config struct {
-	MaxConcurrent int           // upstream calls in flight at once; default 64
-	MaxCalls      int           // upstream calls in all; default 200
-	BatchWait     time.Duration // quiet period before a batch of user lookups goes; default 2ms
-	Log           *slog.Logger  // where a panic in an upstream call is reported; default discards
+	MaxConcurrent int          // upstream calls in flight at once; default 64
+	MaxCalls      int          // upstream calls in all; default 200
+	Log           *slog.Logger // where a panic in an upstream call is reported; default discards
 }
 
 // SharedLoadTimeout bounds a load made for the cross-request cache, which runs detached from
@@ -87,10 +86,6 @@ type Loaders struct {
 	users  *userBatcher
 	shared *Shared // across requests; nil when off
 	log    *slog.Logger
-
-	// inflight and lastDone tell the user batcher whether more lookups may still come.
-	inflight atomic.Int64
-	lastDone atomic.Int64 // unix nanoseconds
 }
 
 type entry struct {
@@ -107,15 +102,12 @@ func New(client *upstream.Client, cfg Config, shared *Shared) *Loaders {
 	if cfg.MaxCalls <= 0 {
 		cfg.MaxCalls = 200
 	}
-	if cfg.BatchWait <= 0 {
-		cfg.BatchWait = 2 * time.Millisecond
-	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	l := &Loaders{client: client, sem: make(chan struct{}, cfg.MaxConcurrent), max: int64(cfg.MaxCalls),
 		memo: map[string]*entry{}, shared: shared, log: cfg.Log}
-	l.users = newUserBatcher(l, cfg.BatchWait)
+	l.users = newUserBatcher(l)
 	return l
 }
 
@@ -147,11 +139,6 @@ func (l *Loaders) Client() *upstream.Client { return l.client }
 
 // Do runs fn as one upstream call under the request's cap and ceiling. Writes use it directly.
 func (l *Loaders) Do(ctx context.Context, fn func(context.Context) error) error {
-	l.inflight.Add(1)
-	defer func() {
-		l.lastDone.Store(time.Now().UnixNano())
-		l.inflight.Add(-1)
-	}()
 	select {
 	case l.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -162,12 +149,6 @@ func (l *Loaders) Do(ctx context.Context, fn func(context.Context) error) error 
 		return &CallLimitError{Max: int(l.max)}
 	}
 	return presentable(guard(l.log, func() error { return fn(ctx) }))
-}
-
-// idleFor reports whether no upstream call is in flight and none finished within d: the
-// resolvers have had time to ask for every user the answers so far name.
-func (l *Loaders) idleFor(d time.Duration) bool {
-	return l.inflight.Load() == 0 && time.Since(time.Unix(0, l.lastDone.Load())) >= d
 }
 
 // memo makes the call named by key at most once per request; concurrent askers wait for it.
@@ -228,31 +209,23 @@ func (l *Loaders) User(ctx context.Context, id string) (*upstream.User, error) {
 	if id == "" {
 		return nil, nil
 	}
-	return l.users.load(ctx, id)
+	users, err := l.users.load(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return users[0], nil
 }
 
 // Users returns the users with the given ids that exist, in order, in one batch.
 func (l *Loaders) Users(ctx context.Context, ids []string) ([]*upstream.User, error) {
-	type answer struct {
-		u   *upstream.User
-		err error
+	users, err := l.users.load(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
-	answers := make([]chan answer, len(ids))
-	for i, id := range ids {
-		answers[i] = make(chan answer, 1)
-		go func() {
-			u, err := l.User(ctx, id)
-			answers[i] <- answer{u, err}
-		}()
-	}
-	out := make([]*upstream.User, 0, len(ids))
-	for _, ch := range answers {
-		a := <-ch
-		if a.err != nil {
-			return nil, a.err
-		}
-		if a.u != nil {
-			out = append(out, a.u)
+	out := make([]*upstream.User, 0, len(users))
+	for _, u := range users {
+		if u != nil {
+			out = append(out, u)
 		}
 	}
 	return out, nil

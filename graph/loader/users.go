@@ -3,26 +3,36 @@ package loader
 import (
 	"context"
 	"sync"
-	"time"
+	"sync/atomic"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/wedagraph/gateway/upstream"
 )
 
-// userBatcher gathers user lookups into as few OData calls as possible. A fixed time window
-// (what dataloadgen offers) splits a screen's lookups when the calls that produce them finish
-// spread out: the inbox's 40 list calls gave 2-3 user calls under load. Here a batch is sent
-// once the request has no other upstream call in flight and nothing new arrived for a quiet
-// period, or when it is full, or when it has waited maxWait.
+// userBatcher gathers the user lookups of a request into as few OData calls as possible,
+// without a clock. A batch goes when no work of the request can still ask for another user:
+// every field resolver that started (or is known to be about to start) has finished or is
+// waiting on this batch. Upstream calls happen inside resolvers, so a resolver waiting on WeDa
+// still counts as work that may ask for users when its answer comes. The field middleware
+// (batching.go) keeps the count; without it (a loader used outside GraphQL) every lookup sees
+// no other work and its batch goes at once.
+//
+// A time window splits a screen's lookups whenever the calls that produce them finish spread
+// out (the inbox's 40 list calls gave 2–3 user calls under CPU load); counting does not.
 type userBatcher struct {
-	l       *Loaders
-	quiet   time.Duration
-	maxWait time.Duration
+	l *Loaders
 
-	mu        sync.Mutex
-	results   map[string]*userResult
-	pending   []string
-	lastAdd   time.Time
-	scheduled bool
+	// busy is the request's work that may still ask for users: resolvers running or announced,
+	// less those waiting on a batch. It may dip below zero when one resolver waits from several
+	// goroutines; that only sends a batch early, never holds one back.
+	busy atomic.Int64
+
+	mu      sync.Mutex
+	base    context.Context // the request's values (its environment), for the batches' calls
+	results map[string]*userResult
+	pending []string
+	pools   map[*graphql.FieldContext]*pool // announced children, by the field that returned them
 }
 
 type userResult struct {
@@ -31,56 +41,80 @@ type userResult struct {
 	err  error
 }
 
-func newUserBatcher(l *Loaders, quiet time.Duration) *userBatcher {
-	return &userBatcher{l: l, quiet: quiet, maxWait: 20 * quiet, results: map[string]*userResult{}}
+func newUserBatcher(l *Loaders) *userBatcher {
+	return &userBatcher{l: l, results: map[string]*userResult{}, pools: map[*graphql.FieldContext]*pool{}}
 }
 
-func (b *userBatcher) load(ctx context.Context, id string) (*upstream.User, error) {
+// register remembers the children fc announced (nil: the operation's root fields).
+func (b *userBatcher) register(fc *graphql.FieldContext, p *pool) {
 	b.mu.Lock()
-	r, found := b.results[id]
-	if !found {
-		r = &userResult{done: make(chan struct{})}
-		b.results[id] = r
-		b.pending = append(b.pending, id)
-		b.lastAdd = time.Now()
-		if !b.scheduled {
-			b.scheduled = true
-			go b.dispatch(context.WithoutCancel(ctx))
+	b.pools[fc] = p
+	b.mu.Unlock()
+}
+
+// enter counts n units of work that may ask for users.
+func (b *userBatcher) enter(n int64) { b.busy.Add(n) }
+
+// leave uncounts one unit; when none is left, whatever is pending goes.
+func (b *userBatcher) leave() {
+	if b.busy.Add(-1) <= 0 {
+		b.dispatch()
+	}
+}
+
+// load returns the users with the given ids (nil for an unknown id), all from batches.
+func (b *userBatcher) load(ctx context.Context, ids []string) ([]*upstream.User, error) {
+	b.mu.Lock()
+	if b.base == nil {
+		// Detached from any one asker's cancellation: several resolvers share each batch, and
+		// the client's timeout bounds its call.
+		b.base = context.WithoutCancel(ctx)
+	}
+	waits := make([]*userResult, len(ids))
+	for i, id := range ids {
+		r, found := b.results[id]
+		if !found {
+			r = &userResult{done: make(chan struct{})}
+			b.results[id] = r
+			b.pending = append(b.pending, id)
 		}
+		waits[i] = r
 	}
 	b.mu.Unlock()
-	select {
-	case <-r.done:
-		return r.user, own(r.err)
-	case <-ctx.Done():
-		return nil, ctx.Err()
+
+	// This resolver now waits on the batch: it asks for nothing more until the batch answers,
+	// and neither do the fields that gqlgen starts only after it.
+	if n := b.release(ctx); n > 0 {
+		b.busy.Add(-n)
 	}
+	b.leave()
+	defer b.enter(1)
+	out := make([]*upstream.User, len(ids))
+	for i, r := range waits {
+		select {
+		case <-r.done:
+			if r.err != nil {
+				return nil, own(r.err)
+			}
+			out[i] = r.user
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return out, nil
 }
 
-// dispatch sends batches until none is pending. It runs detached from any one caller's
-// cancellation, since several callers share each batch; each batch is bounded by maxWait.
-func (b *userBatcher) dispatch(ctx context.Context) {
-	start := time.Now()
-	tick := time.NewTicker(max(b.quiet/5, 50*time.Microsecond)) // a tiny quiet period must not be 0
-	defer tick.Stop()
-	for range tick.C {
-		b.mu.Lock()
-		settled := time.Since(b.lastAdd) >= b.quiet && b.l.idleFor(b.quiet)
-		if !(settled || len(b.pending) >= upstream.MaxUsersPerBatch || time.Since(start) >= b.maxWait) {
-			b.mu.Unlock()
-			continue
-		}
+// dispatch sends what is pending, if no work is left that could add to it.
+func (b *userBatcher) dispatch() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.busy.Load() > 0 {
+		return
+	}
+	for len(b.pending) > 0 {
 		keys := b.pending[:min(len(b.pending), upstream.MaxUsersPerBatch)]
 		b.pending = b.pending[len(keys):]
-		more := len(b.pending) > 0
-		b.scheduled = more
-		b.mu.Unlock()
-
-		b.fetch(ctx, keys)
-		if !more {
-			return
-		}
-		start = time.Now()
+		go b.fetch(b.base, keys)
 	}
 }
 

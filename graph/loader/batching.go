@@ -1,0 +1,215 @@
+package loader
+
+import (
+	"context"
+	"reflect"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// ListWorkers must equal exec.worker_limit in gqlgen.yml: gqlgen marshals at most that many
+// elements of a list at once, in index order, so only those are sure to start while others
+// wait on a user batch. A test checks the two agree.
+const ListWorkers = 64
+
+// Batching is the gqlgen extension that tells the user batcher which work of a request may
+// still ask for users. Each field counts from the moment it is known to be coming until it
+// returns: a query's root fields are announced when the operation starts, and a field that
+// returns objects announces the fields gqlgen will run on them before it hands them over. So
+// there is no moment, between a parent's return and its children's start, at which the batcher
+// could believe the request idle; and no clock is involved.
+//
+// Announced work must start without waiting on a batch, or the batch would wait forever. gqlgen
+// runs an object's plain (non-resolver) fields one after another, then starts its resolvers
+// together; so when a resolver waits on a batch, every field still to start in each object on
+// its path that it reached through a plain field is waiting behind it, and is un-announced then
+// (released). Mutation fields run one after another, deferred fields later, and list elements
+// past ListWorkers wait for a worker: none of these is announced ahead.
+type Batching struct{ Schema *ast.Schema }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationInterceptor
+	graphql.FieldInterceptor
+} = Batching{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (Batching) ExtensionName() string { return "UserBatching" }
+
+// Validate implements graphql.HandlerExtension.
+func (Batching) Validate(graphql.ExecutableSchema) error { return nil }
+
+// pool is the announced children of one field's result (or of the operation's root), per
+// object: the list element's index, or 0.
+type pool struct {
+	mu      sync.Mutex
+	list    bool
+	objects map[int]*announcement
+}
+
+type announcement struct {
+	remaining int  // announced fields not yet started
+	released  bool // the rest start uncounted: they wait behind a waiter
+}
+
+type poolKey struct{}
+
+// InterceptOperation announces a query's root fields, which gqlgen starts all at once.
+func (b Batching) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	oc := graphql.GetOperationContext(ctx)
+	if !ok || oc.Operation == nil || oc.Operation.Operation != ast.Query {
+		return next(ctx)
+	}
+	n := countFields(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"}))
+	root := &pool{objects: map[int]*announcement{0: {remaining: n}}}
+	l.users.register(nil, root)
+	l.users.enter(int64(n))
+	return next(context.WithValue(ctx, poolKey{}, root))
+}
+
+// InterceptField counts the field while it runs, and announces its children before it returns.
+func (b Batching) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	fc := graphql.GetFieldContext(ctx)
+	if !ok || fc == nil {
+		return next(ctx)
+	}
+	if !claim(ctx, fc) {
+		l.users.enter(1)
+	}
+	defer l.users.leave() // after the children are announced; on a panic too
+	mine := &pool{objects: map[int]*announcement{}}
+	res, err := next(context.WithValue(ctx, poolKey{}, mine))
+	// A subscription's children run once per event, maybe never: counted as they start.
+	oc := graphql.GetOperationContext(ctx)
+	if err != nil || res == nil || len(fc.Field.Selections) == 0 || oc.Operation == nil || oc.Operation.Operation == ast.Subscription {
+		return res, err
+	}
+	per := b.childFields(oc, fc.Field)
+	if per == 0 {
+		return res, err
+	}
+	indices, list := objectsOf(res)
+	// Written before gqlgen starts the children, which read it.
+	mine.list = list
+	for _, i := range indices {
+		mine.objects[i] = &announcement{remaining: per}
+	}
+	if len(indices) > 0 {
+		l.users.register(fc, mine)
+		l.users.enter(int64(len(indices) * per))
+	}
+	return res, err
+}
+
+// claim reports whether the field starting in ctx was announced, and takes it off its pool.
+func claim(ctx context.Context, fc *graphql.FieldContext) bool {
+	p, _ := ctx.Value(poolKey{}).(*pool)
+	if p == nil || fc.Field.IsDeferred() {
+		return false
+	}
+	i := 0
+	if p.list {
+		if fc.Parent == nil || fc.Parent.Index == nil {
+			return false
+		}
+		i = *fc.Parent.Index
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	a := p.objects[i]
+	if a == nil || a.released || a.remaining == 0 {
+		return false
+	}
+	a.remaining--
+	return true
+}
+
+// release un-announces what waits behind the resolver of ctx, which is about to wait on a
+// batch: in each object on its path reached through a plain field (run inline, so the object's
+// later fields start only after it), the fields not yet started. It returns how many.
+func (b *userBatcher) release(ctx context.Context) int64 {
+	fc := graphql.GetFieldContext(ctx)
+	var n int64
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for f := fc; f != nil; {
+		owner, i := f.Parent, 0
+		if owner != nil && owner.Index != nil { // a list element
+			i, owner = *owner.Index, owner.Parent
+		}
+		if f.Index == nil && !f.IsResolver {
+			if p := b.pools[owner]; p != nil {
+				p.mu.Lock()
+				if a := p.objects[i]; a != nil && !a.released {
+					a.released = true
+					n += int64(a.remaining)
+					a.remaining = 0
+				}
+				p.mu.Unlock()
+			}
+		}
+		f = owner
+	}
+	return n
+}
+
+// childFields is how many fields gqlgen will run through the middleware on each object the
+// field returns.
+func (b Batching) childFields(oc *graphql.OperationContext, f graphql.CollectedField) int {
+	if f.Definition == nil {
+		return 0
+	}
+	name := f.Definition.Type.Name()
+	def := b.Schema.Types[name]
+	if def == nil || def.Kind != ast.Object {
+		return 0 // interfaces and unions would need the concrete type; counted as they start
+	}
+	return countFields(graphql.CollectFields(oc, f.Selections, append([]string{name}, def.Interfaces...)))
+}
+
+// countFields counts the fields that go through the field middleware: __typename is answered
+// inline, and deferred fields run later.
+func countFields(fields []graphql.CollectedField) int {
+	n := 0
+	for _, f := range fields {
+		if f.Name != "__typename" && !f.IsDeferred() {
+			n++
+		}
+	}
+	return n
+}
+
+// objectsOf lists the objects of res gqlgen will certainly marshal now, by index: res itself
+// (0), or the non-nil elements of a list below ListWorkers. A list of lists is left to count as
+// it starts.
+func objectsOf(res any) (indices []int, list bool) {
+	v := reflect.ValueOf(res)
+	switch v.Kind() {
+	case reflect.Chan, reflect.Func:
+		return nil, false
+	case reflect.Pointer, reflect.Interface, reflect.Map:
+		if v.IsNil() {
+			return nil, false
+		}
+		return []int{0}, false
+	case reflect.Slice, reflect.Array:
+		for i := range min(v.Len(), ListWorkers) {
+			e := v.Index(i)
+			switch e.Kind() {
+			case reflect.Slice, reflect.Array:
+				return nil, true
+			case reflect.Pointer, reflect.Interface:
+				if e.IsNil() {
+					continue
+				}
+			}
+			indices = append(indices, i)
+		}
+		return indices, true
+	}
+	return []int{0}, false
+}
