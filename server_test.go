@@ -131,6 +131,7 @@ func TestHelpAndVersion(t *testing.T) {
 // TestSandboxListensOnLoopback: the sandbox trusts X-Weda-Roles: admin from anyone, so by
 // default it is not reachable from the network.
 func TestSandboxListensOnLoopback(t *testing.T) {
+	t.Setenv("GRAPHIQ", "true") // a typo, warned about at start
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
@@ -140,6 +141,7 @@ func TestSandboxListensOnLoopback(t *testing.T) {
 	}()
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), `"msg":"listening"`) }, 20*time.Second, 10*time.Millisecond)
 	assert.Regexp(t, `"msg":"listening","addr":"127\.0\.0\.1:\d+"`, logs.String())
+	assert.Contains(t, logs.String(), "GRAPHIQ is not a setting; did you mean GRAPHIQL?")
 	cancel()
 	require.NoError(t, <-done)
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -52,4 +53,39 @@ func TestDrainReportsNotReadyWhileServing(t *testing.T) {
 	require.NoError(t, <-served)
 	_, err = http.Get(base + "/healthz")
 	assert.Error(t, err, "the listener closed after the delay")
+}
+
+// TestMetricsOnTheirOwnAddress: METRICS_ADDR serves /metrics; the public port does not.
+func TestMetricsOnTheirOwnAddress(t *testing.T) {
+	cfg, err := gateway.ConfigFromEnv(func(k string) string {
+		return map[string]string{"METRICS_ADDR": "127.0.0.1:0", "SHUTDOWN_DELAY": "0s"}[k]
+	})
+	require.NoError(t, err)
+	logs := &lockedWriter{w: &strings.Builder{}}
+	gw, err := gateway.New(cfg, slog.New(slog.NewJSONHandler(logs, nil)))
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- gw.Serve(ctx, ln) }()
+	defer func() {
+		stop()
+		require.NoError(t, <-served)
+	}()
+	var addr string
+	require.Eventually(t, func() bool {
+		logs.mu.Lock()
+		defer logs.mu.Unlock()
+		m := regexp.MustCompile(`"msg":"metrics","addr":"([^"]+)"`).FindStringSubmatch(logs.w.(*strings.Builder).String())
+		if m != nil {
+			addr = m[1]
+		}
+		return m != nil
+	}, 10*time.Second, 5*time.Millisecond)
+	status, body, _ := get(t, "http://"+addr+"/metrics")
+	assert.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "go_goroutines")
+	status, _, _ = get(t, "http://"+ln.Addr().String()+"/metrics")
+	assert.Equal(t, http.StatusNotFound, status)
 }
