@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -94,20 +95,21 @@ var (
 // versionLine is what `weda-gateway version` prints; the commit falls back to the one the Go
 // toolchain stamped into the binary.
 func versionLine() string {
-	c := commit
-	if c == "" {
-		if info, ok := debug.ReadBuildInfo(); ok {
-			for _, s := range info.Settings {
-				if s.Key == "vcs.revision" {
-					c = s.Value
-				}
+	v, c := version, commit
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = info.Main.Version // go install …@v1.2.3
+		}
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && c == "" {
+				c = s.Value
 			}
 		}
 	}
 	if c == "" {
 		c = "unknown"
 	}
-	return fmt.Sprintf("weda-gateway %s (commit %s, %s)", version, c, runtime.Version())
+	return fmt.Sprintf("weda-gateway %s (commit %s, %s)", v, c, runtime.Version())
 }
 
 func runSandbox(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {
@@ -115,6 +117,9 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer, log *slog.
 	addr := fs.String("addr", "127.0.0.1:8081", "address to listen on")
 	seed := fs.Uint64("seed", 1, "seed of the demo data")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // the flag package printed the usage
+		}
 		return err
 	}
 	sb, err := sandbox.Start(*addr, sandbox.Options{Seed: *seed}, log)
