@@ -16,6 +16,7 @@ import (
 
 	"github.com/wedagraph/gateway/auth"
 	"github.com/wedagraph/gateway/graph/loader"
+	"github.com/wedagraph/gateway/live"
 	"github.com/wedagraph/gateway/upstream"
 )
 
@@ -44,6 +45,10 @@ type Config struct {
 	// ReferenceTTL (REFERENCE_CACHE_TTL) keeps deployed flows and user records across requests;
 	// default 30s, 0 turns the cache off.
 	ReferenceTTL time.Duration
+
+	// Live bounds the subscriptions (LIVE_*); LiveOff (LIVE_MAX_SUBSCRIPTIONS=0) turns them off.
+	Live    live.Config
+	LiveOff bool
 
 	// RedisURL (REDIS_URL) names a Redis shared by the replicas for idempotency keys and rate
 	// limits; without it both live in this process's memory.
@@ -90,6 +95,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	cfg := Config{Port: 8080, Upstream: up, ShutdownTimeout: 15 * time.Second, ShutdownDelay: 5 * time.Second, SandboxSeed: 1,
 		IdempotencyTTL: 24 * time.Hour, IdempotencyKeys: 100_000, Metrics: true, ReferenceTTL: 30 * time.Second,
+		Live: live.Config{Interval: 5 * time.Second, MaxPerViewer: 50, MaxTotal: 10_000, ViewerPollsPerMinute: 120},
 		Limits: Limits{MaxBodyBytes: 1 << 20, MaxDepth: 12, MaxComplexity: 30000, MaxAliases: 30, MaxRootFields: 20,
 			MaxTokens: 5000, MaxFields: 2000, MaxRepeats: 20, MaxDirectives: 5, MaxIntroDepth: 16,
 			RateRequests: 300, RateWindow: time.Minute, APQCacheSize: 1000},
@@ -128,6 +134,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	durVar("SHUTDOWN_DELAY", &cfg.ShutdownDelay, 0, true)
 	durVar("IDEMPOTENCY_TTL", &cfg.IdempotencyTTL, time.Minute, false)
 	durVar("REFERENCE_CACHE_TTL", &cfg.ReferenceTTL, time.Second, true)
+	durVar("LIVE_POLL_INTERVAL", &cfg.Live.Interval, live.MinInterval, false)
+	intVar("LIVE_MAX_PER_VIEWER", &cfg.Live.MaxPerViewer, 1, 10_000)
+	intVar("LIVE_MAX_SUBSCRIPTIONS", &cfg.Live.MaxTotal, 0, 1_000_000)
+	intVar("LIVE_VIEWER_POLLS_PER_MINUTE", &cfg.Live.ViewerPollsPerMinute, 1, 6000)
+	cfg.LiveOff = cfg.Live.MaxTotal == 0
 	cfg.ListenAddr = strings.TrimSpace(getenv("LISTEN_ADDR"))
 	if a := cfg.ListenAddr; a != "" && net.ParseIP(strings.Trim(a, "[]")) == nil && (strings.ContainsAny(a, ":/ ") || a != "localhost") {
 		errs = append(errs, fmt.Sprintf("LISTEN_ADDR=%q: want an IP address such as 0.0.0.0 or 127.0.0.1 (the port is PORT)", a))

@@ -29,6 +29,7 @@ import (
 	"github.com/wedagraph/gateway/graph/loader"
 	"github.com/wedagraph/gateway/graphiql"
 	"github.com/wedagraph/gateway/idempotency"
+	"github.com/wedagraph/gateway/live"
 	"github.com/wedagraph/gateway/metrics"
 	"github.com/wedagraph/gateway/upstream"
 	"github.com/wedagraph/gateway/upstream/sandbox"
@@ -46,6 +47,7 @@ type Gateway struct {
 	tracing *tracing
 	redis   *redis.Client // shared state across replicas; nil without REDIS_URL
 	closers []func()      // what the domain layer's in-memory stores need stopped
+	live    *live.Engine  // the subscriptions' pollers; nil when they are off
 	handler http.Handler
 	// draining is set once shutdown began: /readyz answers 503 while requests are still served.
 	draining atomic.Bool
@@ -216,7 +218,7 @@ func (g *Gateway) routes() (http.Handler, error) {
 	if g.enabled(g.cfg.Introspection) {
 		anonymous = introspectionOnly(g.cfg.Limits.MaxTokens)
 	}
-	gql = gql.With(limitBody(g.cfg.Limits.MaxBodyBytes), g.auth.MiddlewareAllowing(anonymous))
+	gql = gql.With(limitBody(g.cfg.Limits.MaxBodyBytes), g.streaming(g.auth.MiddlewareAllowing(anonymous)))
 	if limit := g.userLimit(); limit != nil {
 		gql = gql.With(limit)
 	}
@@ -295,8 +297,16 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	resolver := &graph.Resolver{Workflow: wf}
+	if g.live, err = g.liveEngine(); err != nil {
+		return nil, err
+	}
+	resolver := &graph.Resolver{Workflow: wf, Live: g.live}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: graph.Complexity()}))
+	if g.live != nil {
+		for _, t := range g.subscriptionTransports() {
+			srv.AddTransport(t)
+		}
+	}
 	for _, t := range incrementalTransports() { // @defer: streams, or one whole answer; before GET and POST
 		srv.AddTransport(t)
 	}

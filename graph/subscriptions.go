@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/wedagraph/gateway/auth"
 	"github.com/wedagraph/gateway/graph/loader"
 	"github.com/wedagraph/gateway/graph/model"
 	"github.com/wedagraph/gateway/live"
@@ -37,12 +38,13 @@ func subscribe[T any](ctx context.Context, r *Resolver, topic string, read func(
 	}
 	l := loader.For(ctx)
 	env := l.Client().EnvFor(ctx)
+	who, _ := auth.FromContext(ctx)
 	viewer := a.UserID
 	if a.Operator { // an operator's token sees more than the same user's ordinary one
 		viewer += "+op"
 	}
 	source := func(pctx context.Context) ([]byte, error) {
-		pctx = upstream.WithEnvType(pctx, env)
+		pctx = auth.WithViewer(upstream.WithEnvType(pctx, env), who)
 		pctx = loader.With(pctx, l.Fresh())
 		v, err := read(pctx)
 		if err != nil {

@@ -47,6 +47,11 @@ func New() *Metrics {
 	return m
 }
 
+// Register adds collectors of other parts of the gateway (the subscriptions' pollers).
+func (m *Metrics) Register(cs ...prometheus.Collector) {
+	m.registry.MustRegister(cs...)
+}
+
 // Handler serves the metrics in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
