@@ -157,7 +157,9 @@ func (c *connection) closeAt(ctx context.Context, t time.Time, code int, reason 
 }
 
 // trackedWebsocket hands the accepted socket to the connection it belongs to.
-type trackedWebsocket struct{ transport.CoderWebsocketImplementation }
+type trackedWebsocket struct {
+	transport.CoderWebsocketImplementation
+}
 
 func (t trackedWebsocket) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
 	conn, err := t.CoderWebsocketImplementation.Accept(w, r, o)
