@@ -128,13 +128,8 @@ func (e *Engine) Subscribe(ctx context.Context, key Key, src Source) (<-chan []b
 	e.mu.Unlock()
 	e.stats.subscriptions.Inc()
 
-	go func() {
-		select {
-		case <-ctx.Done():
-		case <-p.done:
-		}
-		e.unsubscribe(key, p, sub)
-	}()
+	// No goroutine waits for the end: an idle subscription costs its channel and little else.
+	context.AfterFunc(ctx, func() { e.unsubscribe(key, p, sub) })
 	return sub.ch, nil
 }
 
@@ -201,6 +196,11 @@ func (e *Engine) Close() {
 	close(e.stopping)
 	for _, p := range e.pollers {
 		p.stop()
+		p.mu.Lock()
+		for s := range p.subs {
+			s.close() // its subscriber sees the end; its AfterFunc finds it closed
+		}
+		p.mu.Unlock()
 	}
 	e.mu.Unlock()
 	e.wg.Wait()
