@@ -234,3 +234,27 @@ func TestSubscriptionsShareOnePollAcrossReplicas(t *testing.T) {
 func completeRequest(task string, approver upstream.UserInfo) *upstream.CompleteTaskRequest {
 	return &upstream.CompleteTaskRequest{TaskID: upstream.ID(task), ButtonAction: upstream.ActionApprove, Approver: approver}
 }
+
+// New messages arrive one by one: the ones already there are not sent again.
+func TestMessageReceivedSubscription(t *testing.T) {
+	h := newHarness(t, still)
+	c := dialWS(t, h, map[string]any{"X-Weda-User-Id": h.me})
+	c.ack()
+	c.subscribe("1", `subscription { messageReceived { id title task { id } } }`, nil)
+	c.subscribe("2", `subscription { messageCounts { type unread } }`, nil)
+	counts := c.next()
+	require.Equal(t, "2", counts.ID, "the counts come at once; existing messages are no news")
+
+	inst := h.start(h.userID("lihua"), "leave_request") // kongtest is told of his new task
+	task := inst.openTask(t, "kongtest")
+	var got []wsMessage
+	for len(got) < 2 {
+		got = append(got, c.next())
+	}
+	byID := map[string]string{}
+	for _, m := range got {
+		byID[m.ID] = string(m.Payload)
+	}
+	assert.Contains(t, byID["1"], task, "the new message, with the task it points at")
+	assert.Contains(t, byID["2"], `"unread"`)
+}
