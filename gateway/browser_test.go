@@ -351,6 +351,31 @@ func TestBrowserGraphiQL(t *testing.T) {
 		b.assertNoShownErrors(t)
 	})
 
+	t.Run("subscription", func(t *testing.T) {
+		gate.hold.Store(false)
+		count := func(text string) string { return regexp.MustCompile(`"todo": (\d+)`).FindStringSubmatch(text)[1] }
+		var first string
+		b.run(t, chromedp.Evaluate(`(() => {
+  document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue('subscription Counts { workItemCounts { todo } }');
+})()`, nil),
+			chromedp.Poll(`document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.operationName === "Counts"`,
+				nil, chromedp.WithPollingTimeout(time.Minute)),
+			chromedp.Click(".graphiql-execute-button", chromedp.ByQuery),
+			chromedp.Poll(`(() => { const r = document.querySelector('.result-window .CodeMirror');
+				const v = r && r.CodeMirror.getValue(); return v && v.includes('"workItemCounts"') ? v : null })()`,
+				&first, chromedp.WithPollingTimeout(time.Minute)),
+		)
+		before := count(first)
+		h.start(h.userID("lihua"), "leave_request") // a new task for kongtest, through the gateway
+		var after string
+		b.run(t, chromedp.Poll(fmt.Sprintf(`(() => { const r = document.querySelector('.result-window .CodeMirror');
+				const v = r && r.CodeMirror.getValue(); return v && v.includes('"todo"') && !v.includes('"todo": %s') ? v : null })()`, before),
+			&after, chromedp.WithPollingTimeout(time.Minute)))
+		assert.NotEqual(t, before, count(after), "the subscription's next event shows without another ▶")
+		b.screenshot(t, "graphiql-subscription")
+		b.assertNoShownErrors(t)
+	})
+
 	assert.Empty(t, b.pageErrors(), "errors the page logged")
 }
 

@@ -39,8 +39,13 @@ var page = template.Must(template.New("graphiql").Parse(`<!doctype html>
 <script src="{{.Base}}/graphiql.min.js"></script>
 <script src="{{.Base}}/plugin-explorer.umd.js"></script>
 <script>
-// The fetcher asks for multipart/mixed, so @defer'd fragments show as they arrive.
-const fetcher = GraphiQL.createFetcher({ url: new URL({{.Endpoint}}, window.location.href).toString() });
+// The fetcher asks for multipart/mixed, so @defer'd fragments show as they arrive; subscriptions
+// go over a WebSocket (graphql-transport-ws), whose connection_init carries the start headers.
+const endpoint = new URL({{.Endpoint}}, window.location.href);
+const socket = new URL(endpoint);
+socket.protocol = endpoint.protocol === "https:" ? "wss:" : "ws:";
+const fetcher = GraphiQL.createFetcher({ url: endpoint.toString(), subscriptionUrl: socket.toString(),
+  wsConnectionParams: {{.Params}} });
 const explorer = GraphiQLPluginExplorer.explorerPlugin();
 ReactDOM.createRoot(document.getElementById("graphiql")).render(
   React.createElement(GraphiQL, {
@@ -59,7 +64,10 @@ ReactDOM.createRoot(document.getElementById("graphiql")).render(
 
 // Handler serves the page at its root and the assets below base (e.g. "/graphiql").
 func Handler(base string, opts Options) http.Handler {
-	headers, tools := "", any(false)
+	headers, tools, params := "", any(false), map[string]string{}
+	for k, v := range opts.Headers {
+		params[k] = v
+	}
 	if len(opts.Headers) > 0 {
 		tools = "headers" // open the headers pane so a newcomer sees who they act as
 		b, _ := json.MarshalIndent(opts.Headers, "", "  ")
@@ -80,7 +88,7 @@ func Handler(base string, opts Options) http.Handler {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		_ = page.Execute(w, map[string]any{"Base": base, "Endpoint": opts.Endpoint, "Query": opts.DefaultQuery,
-			"Headers": headers, "ShowHeaders": tools})
+			"Headers": headers, "ShowHeaders": tools, "Params": params})
 	})
 	return mux
 }
