@@ -231,7 +231,7 @@ func TestRetries(t *testing.T) {
 		start := time.Now()
 		_, err := testClient(t, f).GetFlowInstances(context.Background(), &FlowInstancesRequest{})
 		require.ErrorIs(t, err, ErrRateLimited)
-		assert.Less(t, time.Since(start), time.Second)
+		assert.Less(t, time.Since(start), 30*time.Second, "an hour's Retry-After is not waited for, on however busy a machine")
 		assert.Len(t, f.calls("GetFlowInstances"), 1)
 	})
 	t.Run("cancellation stops retries", func(t *testing.T) {
