@@ -28,6 +28,24 @@ type command[R any] struct {
 	happened func(ctx context.Context, since time.Time) (R, bool, error)
 }
 
+// Event is what an idempotency key did to a keyed write, for Options.Observe.
+type Event string
+
+const (
+	// EventReplay: a repeat was answered with the first attempt's result or refusal, unsent.
+	EventReplay Event = "replay"
+	// EventConflict: a key came back with a different input and was refused.
+	EventConflict Event = "conflict"
+	// EventOutcomeUnknown: a write left and no verdict came back; its key remembers that.
+	EventOutcomeUnknown Event = "outcome_unknown"
+	// EventEffectFound: a retry after an unknown outcome found the earlier write took effect.
+	EventEffectFound Event = "effect_found"
+	// EventEffectAbsent: a retry after an unknown outcome found no effect, and writes.
+	EventEffectAbsent Event = "effect_absent"
+	// EventEffectCheckFailed: that check could not reach WeDa; nothing was written.
+	EventEffectCheckFailed Event = "effect_check_failed"
+)
+
 // MaxKeyLength bounds an idempotency key.
 const MaxKeyLength = 255
 
@@ -50,12 +68,14 @@ func run[R any](ctx context.Context, s *Service, a Actor, key string, c command[
 	claim, err := s.store.Claim(ctx, storeKey, fingerprint(c.input))
 	switch {
 	case errors.Is(err, idempotency.ErrKeyReused):
+		s.observe(c.name, EventConflict)
 		return zero, errorf(CodeInvalidInput, "%v: send a new key for a new request", err)
 	case err != nil && ctx.Err() != nil:
 		return zero, ctx.Err()
 	case err != nil:
 		return zero, s.storeFailed(ctx, "claim", err)
 	case !claim.Owner():
+		s.observe(c.name, EventReplay)
 		return replay[R](claim.Record)
 	}
 
@@ -71,16 +91,19 @@ func run[R any](ctx context.Context, s *Service, a Actor, key string, c command[
 		r, ok, err := c.happened(ctx, claim.Record.Started)
 		switch {
 		case err != nil: // still unknown: never write again without knowing
+			s.observe(c.name, EventEffectCheckFailed)
 			finished = true
 			s.complete(settle, storeKey, claim.Token, idempotency.Record{State: idempotency.Unknown, Started: claim.Record.Started})
 			return zero, &Error{Code: CodeUnavailable, OutcomeUnknown: true, Err: err, Message: "an earlier attempt's " +
 				"write may have happened and WeDa could not be asked whether it did (" + err.Error() + "); retry later " +
 				"with the same idempotency key"}
 		case ok:
+			s.observe(c.name, EventEffectFound)
 			finished = true
 			s.complete(settle, storeKey, claim.Token, done(r))
 			return r, nil
 		}
+		s.observe(c.name, EventEffectAbsent)
 	}
 	if err := c.authorize(ctx); err != nil {
 		return zero, err // released by the deferred call: nothing was sent
@@ -92,6 +115,7 @@ func run[R any](ctx context.Context, s *Service, a Actor, key string, c command[
 	case err == nil:
 		s.complete(settle, storeKey, claim.Token, done(r))
 	case errors.As(err, &ue) && ue.OutcomeUnknown:
+		s.observe(c.name, EventOutcomeUnknown)
 		s.complete(settle, storeKey, claim.Token, idempotency.Record{State: idempotency.Unknown, Started: claim.Record.Started})
 	case errors.As(err, &ue) && (ue.Kind == upstream.KindFailedOperation || ue.Kind == upstream.KindNotFound ||
 		ue.Kind == upstream.KindInvalidInput):

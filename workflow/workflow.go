@@ -35,14 +35,19 @@ type Options struct {
 	// when it is the Redis one. Required.
 	Notes idempotency.Notes
 	Log   *slog.Logger
+	// Observe, when set, hears of what the idempotency keys did, per mutation (the gateway counts
+	// them as metrics; this package stays free of any metrics library). It is called on the
+	// request's goroutine, concurrently: it must be quick and safe for concurrent use.
+	Observe func(mutation string, e Event)
 }
 
 // Service carries out the domain's rules. It holds what outlives a request; per-request state
 // (the loaders) comes with each call's context.
 type Service struct {
-	store idempotency.Store
-	notes idempotency.Notes
-	log   *slog.Logger
+	store   idempotency.Store
+	notes   idempotency.Notes
+	log     *slog.Logger
+	observe func(mutation string, e Event)
 }
 
 // New returns a Service.
@@ -53,7 +58,10 @@ func New(o Options) (*Service, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: o.Store, notes: o.Notes, log: o.Log}, nil
+	if o.Observe == nil {
+		o.Observe = func(string, Event) {}
+	}
+	return &Service{store: o.Store, notes: o.Notes, log: o.Log, observe: o.Observe}, nil
 }
 
 func loaders(ctx context.Context) *loader.Loaders { return loader.For(ctx) }
