@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/maypok86/otter/v2"
+	"github.com/maypok86/otter/v2/stats"
 
 	"github.com/wedagraph/gateway/upstream"
 )
@@ -16,6 +17,20 @@ import (
 type Shared struct {
 	flows *otter.Cache[string, *upstream.DeployedFlows]
 	users *otter.Cache[string, *upstream.User]
+	// The caches' own hit and miss counts, read by the gateway's metrics.
+	flowStats, userStats *stats.Counter
+}
+
+// CacheStats counts a cache's lookups: a hit found the entry, a miss had to ask WeDa.
+type CacheStats struct{ Hits, Misses uint64 }
+
+// Stats returns the lookups of the flows cache and of the users cache so far.
+func (s *Shared) Stats() (flows, users CacheStats) {
+	if s == nil {
+		return
+	}
+	f, u := s.flowStats.Snapshot(), s.userStats.Snapshot()
+	return CacheStats{Hits: f.Hits, Misses: f.Misses}, CacheStats{Hits: u.Hits, Misses: u.Misses}
 }
 
 // NewShared returns a cache keeping entries for ttl; nil when ttl is zero (caching off).
@@ -23,17 +38,18 @@ func NewShared(ttl time.Duration) *Shared {
 	if ttl <= 0 {
 		return nil
 	}
-	flows, err := otter.New(&otter.Options[string, *upstream.DeployedFlows]{
+	flowStats, userStats := stats.NewCounter(), stats.NewCounter()
+	flows, err := otter.New(&otter.Options[string, *upstream.DeployedFlows]{StatsRecorder: flowStats,
 		MaximumSize: 64, ExpiryCalculator: otter.ExpiryWriting[string, *upstream.DeployedFlows](ttl)})
 	if err != nil {
 		panic(err) // only for invalid options, which are constant here
 	}
-	users, err := otter.New(&otter.Options[string, *upstream.User]{
+	users, err := otter.New(&otter.Options[string, *upstream.User]{StatsRecorder: userStats,
 		MaximumSize: 50_000, ExpiryCalculator: otter.ExpiryWriting[string, *upstream.User](ttl)})
 	if err != nil {
 		panic(err)
 	}
-	return &Shared{flows: flows, users: users}
+	return &Shared{flows: flows, users: users, flowStats: flowStats, userStats: userStats}
 }
 
 // Close stops the caches' clean-up goroutines.
