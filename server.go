@@ -33,7 +33,10 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: &logLevel}))
+	// Libraries that print on their own (go-redis, the log package, OpenTelemetry) print
+	// through log too: stderr carries JSON lines only. Their setters are process-wide: once, here.
+	gateway.RouteLibraryLogs(log)
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, log); err != nil {
 		log.Error("exiting", "err", err)
 		os.Exit(1)
@@ -66,6 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	logLevel.Set(cfg.LogLevel)
+	cfg.Version, cfg.Commit = buildVersion()
 	g, err := gateway.New(cfg, log)
 	if err != nil {
 		return err
@@ -92,10 +97,19 @@ var (
 	commit  = ""
 )
 
-// versionLine is what `weda-gateway version` prints; the commit falls back to the one the Go
-// toolchain stamped into the binary.
+// logLevel is the level of main's logger: info until LOG_LEVEL is read.
+var logLevel slog.LevelVar
+
+// versionLine is what `weda-gateway version` prints.
 func versionLine() string {
-	v, c := version, commit
+	v, c := buildVersion()
+	return fmt.Sprintf("weda-gateway %s (commit %s, %s)", v, c, runtime.Version())
+}
+
+// buildVersion is the version and commit set at build time; else a go-installed module's version
+// and the commit the Go toolchain stamped into the binary.
+func buildVersion() (v, c string) {
+	v, c = version, commit
 	if info, ok := debug.ReadBuildInfo(); ok {
 		if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
 			v = info.Main.Version // go install …@v1.2.3
@@ -109,7 +123,7 @@ func versionLine() string {
 	if c == "" {
 		c = "unknown"
 	}
-	return fmt.Sprintf("weda-gateway %s (commit %s, %s)", v, c, runtime.Version())
+	return v, c
 }
 
 func runSandbox(ctx context.Context, args []string, stdout io.Writer, log *slog.Logger) error {

@@ -5,6 +5,7 @@ package gateway
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -61,6 +62,11 @@ type Config struct {
 
 	// UpstreamTransport, when set, carries every upstream request (tests count calls with it).
 	UpstreamTransport http.RoundTripper
+
+	// LogLevel (LOG_LEVEL) is the least level logged; the caller's logger applies it (main does).
+	LogLevel slog.Level
+	// Version and Commit name the build (main's -ldflags), for build_info and the traces' resource.
+	Version, Commit string
 }
 
 // Limits bound what one request may ask.
@@ -148,6 +154,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		if _, port, err := net.SplitHostPort(cfg.MetricsAddr); err != nil || port == "" {
 			errs = append(errs, fmt.Sprintf("METRICS_ADDR=%q: want host:port such as 0.0.0.0:9090", cfg.MetricsAddr))
 		}
+	}
+	if cfg.LogLevel, err = ParseLogLevel(getenv("LOG_LEVEL")); err != nil {
+		errs = append(errs, err.Error())
 	}
 	cfg.RedisURL = strings.TrimSpace(getenv("REDIS_URL"))
 	cfg.OTLPTracing = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT")) != "" ||

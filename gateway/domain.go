@@ -15,7 +15,8 @@ func (g *Gateway) workflow() (*workflow.Service, error) {
 	if g.redis != nil {
 		// A claim outlives the write it guards: its attempts and the reads that check it.
 		store := idempotency.NewRedis(g.redis, g.cfg.IdempotencyTTL, max(2*time.Minute, 6*g.client.Timeout()))
-		return workflow.New(workflow.Options{Store: store, Notes: idempotency.NewRedisNotes(g.redis, notesTTL), Log: g.log})
+		return workflow.New(workflow.Options{Store: store, Notes: idempotency.NewRedisNotes(g.redis, notesTTL), Log: g.log,
+			Observe: g.observeIdempotency})
 	}
 	store, err := idempotency.NewMemory(g.cfg.IdempotencyTTL, g.cfg.IdempotencyKeys)
 	if err != nil {
@@ -27,5 +28,5 @@ func (g *Gateway) workflow() (*workflow.Service, error) {
 		return nil, err
 	}
 	g.closers = append(g.closers, store.Close, notes.Close)
-	return workflow.New(workflow.Options{Store: store, Notes: notes, Log: g.log})
+	return workflow.New(workflow.Options{Store: store, Notes: notes, Log: g.log, Observe: g.observeIdempotency})
 }

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +25,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/wedagraph/gateway/auth"
 	"github.com/wedagraph/gateway/graph"
@@ -58,6 +61,7 @@ type Gateway struct {
 func New(cfg Config, log *slog.Logger) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, log: log, metrics: metrics.New(), shared: loader.NewShared(cfg.ReferenceTTL)}
 	g.cfg.Loader.Log = log
+	g.observe()
 	settings := cfg.Upstream
 	if !settings.Configured() {
 		sb, err := sandbox.Start("127.0.0.1:0", sandbox.Options{Seed: cfg.SandboxSeed}, log)
@@ -322,6 +326,7 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 	// "Did you mean …" names fields the schema has: with introspection off it would leak them.
 	srv.SetDisableSuggestion(!introspection)
 	apq := lru.New[string](l.APQCacheSize)
+	var registered []string // the persisted operations' names: each keeps its label in the metrics
 	if l.PersistedFile != "" {
 		ops, err := graph.LoadPersisted(l.PersistedFile)
 		if err != nil {
@@ -333,6 +338,7 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 		if l.PersistedOnly {
 			srv.Use(graph.PersistedOnly{Operations: ops})
 		}
+		registered = operationNames(ops)
 		g.log.Info("persisted operations loaded", "count", len(ops), "only", l.PersistedOnly)
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
@@ -344,6 +350,7 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 	// Tells the user batcher when no resolver can ask for another user: batches without a clock.
 	srv.Use(loader.Batching{Schema: graph.NewExecutableSchema(graph.Config{}).Schema()})
 	srv.Use(g.metrics.GraphQLErrors())
+	srv.Use(g.metrics.Operations(registered, metrics.MaxOperationNames))
 	srv.Use(operationName{})
 	if ext := g.tracing.operations(); ext != nil {
 		srv.Use(ext)
@@ -407,6 +414,31 @@ type requestStats struct {
 	loaders   *loader.Loaders
 	viewer    string
 	operation string
+	// codes are the GraphQL error codes answered, each once; the parts of a deferred answer and
+	// a subscription's events may be answered on other goroutines, hence the lock.
+	mu    sync.Mutex
+	codes []string
+}
+
+func (st *requestStats) errorCodes() []string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return slices.Clone(st.codes)
+}
+
+// addCodes records the codes of errs (extensions.code; UNKNOWN without one).
+func (st *requestStats) addCodes(errs gqlerror.List) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, e := range errs {
+		code, _ := e.Extensions["code"].(string)
+		if code == "" {
+			code = "UNKNOWN"
+		}
+		if !slices.Contains(st.codes, code) {
+			st.codes = append(st.codes, code)
+		}
+	}
 }
 
 func statsOf(ctx context.Context) *requestStats {
@@ -414,8 +446,17 @@ func statsOf(ctx context.Context) *requestStats {
 	return st
 }
 
-// operationName is a gqlgen extension that hands the operation's name to the log line.
+// operationName is a gqlgen extension that hands the operation's name, and the error codes of
+// every answer (those of refused documents too), to the log line.
 type operationName struct{}
+
+func (operationName) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if st := statsOf(ctx); st != nil && resp != nil && len(resp.Errors) > 0 {
+		st.addCodes(resp.Errors)
+	}
+	return resp
+}
 
 func (operationName) ExtensionName() string                   { return "OperationName" }
 func (operationName) Validate(graphql.ExecutableSchema) error { return nil }
@@ -440,7 +481,14 @@ func (g *Gateway) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		st := &requestStats{}
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		refusal := &errorBody{w: ww}
+		ww.Tee(refusal)
 		next.ServeHTTP(ww, r.WithContext(context.WithValue(r.Context(), statsKey{}, st)))
+		codes := st.errorCodes()
+		if len(codes) == 0 { // refused before GraphQL ran: by the edge, authentication, a limit
+			st.addCodes(refusal.errors())
+			codes = st.errorCodes()
+		}
 		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", ww.Status(), "bytes", ww.BytesWritten(),
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", middleware.GetReqID(r.Context())}
 		if st.loaders != nil {
@@ -452,7 +500,14 @@ func (g *Gateway) logRequests(next http.Handler) http.Handler {
 		if st.operation != "" {
 			attrs = append(attrs, "operation", st.operation)
 		}
-		g.log.Info("request", attrs...)
+		if len(codes) > 0 {
+			attrs = append(attrs, "error_codes", codes)
+		}
+		level := slog.LevelInfo
+		if probes[r.URL.Path] { // every few seconds from every load balancer: noise unless debugging
+			level = slog.LevelDebug
+		}
+		g.log.Log(r.Context(), level, "request", attrs...)
 	})
 }
 

@@ -1,10 +1,12 @@
-// Package metrics exposes the gateway's Prometheus metrics: its HTTP traffic, its calls to WeDa
-// and the GraphQL errors it answers. Each Metrics has its own registry: no global state.
+// Package metrics exposes the gateway's Prometheus metrics: its HTTP traffic, its calls to WeDa,
+// the GraphQL operations and errors it answers, its build, its reference cache and its
+// idempotency keys. Each Metrics has its own registry: no global state.
 package metrics
 
 import (
 	"context"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +27,10 @@ type Metrics struct {
 	upstreamCalls    *prometheus.CounterVec
 	upstreamDuration *prometheus.HistogramVec
 	graphqlErrors    *prometheus.CounterVec
+	// operations and operationDuration: per GraphQL operation name (operations.go).
+	operations        *prometheus.CounterVec
+	operationDuration *prometheus.HistogramVec
+	idempotency       *prometheus.CounterVec
 }
 
 // New registers the collectors on a registry of their own.
@@ -41,8 +47,18 @@ func New() *Metrics {
 			Help: "Request durations to WeDa, by endpoint.", Buckets: prometheus.DefBuckets}, []string{"endpoint"}),
 		graphqlErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weda_gateway_graphql_errors_total",
 			Help: "GraphQL errors answered, by extensions.code."}, []string{"code"}),
+		operations: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weda_gateway_graphql_operations_total",
+			Help: "GraphQL operations answered, by operation name (\"anonymous\", or \"other\" past the first 100 names) " +
+				"and outcome (ok, or error when the answer carried an error)."}, []string{"operation", "outcome"}),
+		operationDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "weda_gateway_graphql_operation_duration_seconds",
+			Help:    "GraphQL operation durations, from the request read to the last part answered, by operation name.",
+			Buckets: prometheus.DefBuckets}, []string{"operation"}),
+		idempotency: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weda_gateway_idempotency_events_total",
+			Help: "What idempotency keys did to keyed writes, by mutation and event: replay, conflict (a key reused with " +
+				"another input), outcome_unknown, effect_found, effect_absent, effect_check_failed."}, []string{"mutation", "event"}),
 	}
 	m.registry.MustRegister(m.requests, m.requestDuration, m.upstreamCalls, m.upstreamDuration, m.graphqlErrors,
+		m.operations, m.operationDuration, m.idempotency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -50,6 +66,31 @@ func New() *Metrics {
 // Register adds collectors of other parts of the gateway (the subscriptions' pollers).
 func (m *Metrics) Register(cs ...prometheus.Collector) {
 	m.registry.MustRegister(cs...)
+}
+
+// BuildInfo exports weda_gateway_build_info{version,commit,go} 1: which build each replica runs,
+// to join with the other series during a rollout.
+func (m *Metrics) BuildInfo(version, commit string) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "weda_gateway_build_info",
+		Help:        "The gateway's build: always 1, labelled with its version, commit and Go version.",
+		ConstLabels: prometheus.Labels{"version": version, "commit": commit, "go": runtime.Version()}},
+		func() float64 { return 1 }))
+}
+
+// CacheLookups exports a cache's own hit and miss counts as
+// weda_gateway_reference_cache_lookups_total{cache,result}; they are read at each scrape.
+func (m *Metrics) CacheLookups(cache string, hits, misses func() uint64) {
+	for result, count := range map[string]func() uint64{"hit": hits, "miss": misses} {
+		m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "weda_gateway_reference_cache_lookups_total",
+			Help:        "Lookups in the cross-request cache of reference data (flows, users), by cache and result (hit, miss).",
+			ConstLabels: prometheus.Labels{"cache": cache, "result": result}},
+			func() float64 { return float64(count()) }))
+	}
+}
+
+// IdempotencyEvent counts one thing an idempotency key did to a keyed write (workflow.Event).
+func (m *Metrics) IdempotencyEvent(mutation, event string) {
+	m.idempotency.WithLabelValues(mutation, event).Inc()
 }
 
 // Handler serves the metrics in Prometheus' text format.
