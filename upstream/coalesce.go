@@ -119,6 +119,9 @@ func (fs *flights) finish(key string, f *flight) {
 
 // shared sends a read through the flight for its key and decodes the answer into out.
 func (c *Client) shared(ctx context.Context, cl call, payload []byte, out any) error {
+	if err := ctx.Err(); err != nil { // gone already: start nothing
+		return transportError(cl.endpoint, "", err, false)
+	}
 	key := flightKey(c.EnvFor(ctx), cl, payload)
 	f, leader := c.flights.join(key, func() *flight {
 		// Detached from the leader's cancellation, keeping its values (the environment, the

@@ -286,3 +286,16 @@ func TestCoalescingSetting(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotNil(t, c.flights)
 }
+
+func TestAReadWhoseCallerIsGoneIsNotSent(t *testing.T) {
+	up := newFakeUpstream(t)
+	up.handle("GetFlowInstanceTasks", answer(http.StatusOK, tasksAnswer))
+	c := testClient(t, up, coalescing)
+	joins := 0
+	c.flights.joined = func(int) { joins++ }
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.GetFlowInstanceTasks(ctx, &InstanceTasksRequest{InstanceID: "1"})
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Zero(t, joins, "no flight was started")
+}
