@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -39,11 +40,31 @@ func newTracing(cfg Config) (*tracing, error) {
 		if err != nil {
 			return nil, err
 		}
-		sdk := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(
-			resource.NewSchemaless(attribute.String("service.name", "weda-gateway"))))
+		res, err := traceResource(cfg)
+		if err != nil {
+			return nil, err
+		}
+		sdk := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
 		t.provider, t.shutdown, t.enabled = sdk, sdk.Shutdown, true
 	}
 	return t, nil
+}
+
+// traceResource describes this process in its spans: service.name weda-gateway and the build's
+// version, unless the SDK's standard variables say otherwise (OTEL_SERVICE_NAME,
+// OTEL_RESOURCE_ATTRIBUTES: a chart adds the pod and namespace there), over the SDK's defaults.
+func traceResource(cfg Config) (*resource.Resource, error) {
+	own := []attribute.KeyValue{attribute.String("service.name", "weda-gateway")}
+	if cfg.Version != "" {
+		own = append(own, attribute.String("service.version", cfg.Version))
+	}
+	// Later sources win: ours over the SDK's own attributes, the operator's variables over ours.
+	res, err := resource.New(context.Background(), resource.WithTelemetrySDK(), resource.WithAttributes(own...),
+		resource.WithFromEnv())
+	if err != nil { // a malformed OTEL_RESOURCE_ATTRIBUTES: said at start, not found missing later
+		return nil, fmt.Errorf("OTEL_RESOURCE_ATTRIBUTES: %w", err)
+	}
+	return res, nil
 }
 
 // handler traces inbound requests, continuing a caller's trace.
