@@ -108,3 +108,15 @@ func TestUpstreamTargetSendsTheTracedRequestForEachViewer(t *testing.T) {
 	assert.Equal(t, "2 GetFlowInstanceTasks, 1 ListProcessInstances",
 		summary([]sandbox.TracedRequest{{Path: "/x/ListProcessInstances"}, {Path: "/x/GetFlowInstanceTasks"}, {Path: "/x/GetFlowInstanceTasks"}}))
 }
+
+func TestLogLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gw.log")
+	require.NoError(t, os.WriteFile(path, []byte(`{"level":"INFO","msg":"request"}
+{"level":"WARN","msg":"header mode"}
+{"level":"INFO","msg":"request"}
+{"level":"ERROR","msg":"x"}
+`), 0o600))
+	lines, problems := logLines(path)
+	assert.Equal(t, 4, lines)
+	assert.Equal(t, 2, problems)
+}

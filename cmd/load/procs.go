@@ -165,3 +165,18 @@ func tail(path string) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+// logLines counts the lines of a JSON log and those at level WARN or ERROR.
+func logLines(path string) (lines, problems int) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0
+	}
+	for line := range strings.Lines(string(b)) {
+		lines++
+		if strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) {
+			problems++
+		}
+	}
+	return lines, problems
+}
