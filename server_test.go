@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -144,4 +148,36 @@ func TestSandboxListensOnLoopback(t *testing.T) {
 	assert.Contains(t, logs.String(), "GRAPHIQ is not a setting; did you mean GRAPHIQL?")
 	cancel()
 	require.NoError(t, <-done)
+}
+
+// TestStderrIsJSONOnlyWithRedisDown runs the built binary with REDIS_URL at a closed port: it
+// refuses to start, and every line it prints on stderr, go-redis's own included, is a JSON record.
+func TestStderrIsJSONOnlyWithRedisDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "weda-gateway")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang detector only
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Env = append(os.Environ(), "REDIS_URL=redis://127.0.0.1:1/0", "PORT=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.Error(t, cmd.Run(), "the gateway refuses to start without its Redis")
+
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	var redisLines int
+	for _, line := range lines {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec), "a line that is not JSON: %q", line)
+		if rec["component"] == "redis" {
+			redisLines++
+		}
+	}
+	assert.NotZero(t, redisLines, "go-redis's complaints are there, as JSON: %s", stderr.String())
+	assert.Contains(t, lines[len(lines)-1], `"msg":"exiting","err":"REDIS_URL does not answer`)
 }

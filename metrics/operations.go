@@ -63,7 +63,7 @@ func (n *operationNames) label(name string, admit bool) string {
 // carried an error). registered are names that always keep their label (the persisted operations).
 // A subscription is counted once, when it starts, and not timed. Operations refused before they
 // ran (parse, validation, bounds, persisted-only) count as errors; their name keeps its label only
-// if it already has one.
+// if it already has one, and a document too broken to name its operation counts as "other".
 func (m *Metrics) Operations(registered []string, maxNames int) graphql.HandlerExtension {
 	return operations{m: m, names: newOperationNames(registered, maxNames)}
 }
@@ -109,7 +109,11 @@ func (o operations) InterceptResponse(ctx context.Context, next graphql.Response
 		return resp // counted by InterceptOperation, or no request could be read at all
 	}
 	oc := graphql.GetOperationContext(ctx)
-	o.observe(o.names.label(operationName(oc), false), oc, len(resp.Errors) > 0)
+	label := OperationOther // a document that could not be read or validated: its name is unknown
+	if name := operationName(oc); name != "" || oc.Operation != nil {
+		label = o.names.label(name, false)
+	}
+	o.observe(label, oc, len(resp.Errors) > 0)
 	return resp
 }
 
