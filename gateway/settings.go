@@ -74,6 +74,8 @@ func Settings() []Setting {
 		{"USER_BATCH_WAIT", "-", "ignored: user lookups are batched without a clock"},
 		{"LOG_LEVEL", "info", "debug, info, warn or error"},
 		{"OTEL_EXPORTER_OTLP_ENDPOINT", "-", "send traces to this OTLP/HTTP collector (the other OTEL_* variables apply)"},
+		{"OTEL_SERVICE_NAME", "weda-gateway", "the traces' service.name"},
+		{"OTEL_RESOURCE_ATTRIBUTES", "-", "more resource attributes of the traces (key=value,...)"},
 	}
 }
 
