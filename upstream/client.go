@@ -189,8 +189,11 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			return &Error{Endpoint: cl.endpoint, Kind: KindInvalidInput, Message: "encoding request", Err: err}
 		}
 	}
-	if c.flights != nil && !cl.write {
-		return c.shared(ctx, cl, payload, out)
+	if c.flights != nil {
+		if !cl.write {
+			return c.shared(ctx, cl, payload, out)
+		}
+		c.flights.writes.Add(1) // reads from now on start calls of their own
 	}
 	return c.send(ctx, cl, payload, newRequestID(), out)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,14 +22,18 @@ import (
 //     last waiter has left, the call is canceled.
 //   - Each caller decodes the shared raw answer into its own values: no two requests share a
 //     mutable struct. A failure reaches each waiter as its own copy of the *Error.
+//   - A read never joins a call that started before a write through this client began: what a
+//     mutation reads back after its write, and the checks of a write's effect that make retries
+//     exactly-once, always see the upstream after the write.
 //
 // Authorization is not the client's business: per-viewer bodies carry the user, so different
 // viewers never share, and the gateway decides per request what a viewer may see.
 
 // flights holds the shared reads in flight, by key.
 type flights struct {
-	mu sync.Mutex
-	m  map[string]*flight
+	mu     sync.Mutex
+	m      map[string]*flight
+	writes atomic.Uint64 // writes begun: a flight is joined only while none began since it started
 	// joined, when set (tests), is told how many callers wait on a flight after each join.
 	joined func(waiters int)
 }
@@ -39,6 +44,7 @@ type flight struct {
 	ctx       context.Context
 	cancel    context.CancelFunc
 	requestID string // the X-Request-Id the shared call sends
+	writes    uint64 // flights.writes when it started
 	waiters   int    // guarded by flights.mu
 	finished  bool   // guarded by flights.mu
 	answer    sharedAnswer
@@ -74,10 +80,12 @@ func flightKey(env string, cl call, payload []byte) string {
 
 // join adds the caller to the flight for key, starting one (leader true) if there is none.
 func (fs *flights) join(key string, start func() *flight) (f *flight, leader bool) {
+	writes := fs.writes.Load()
 	fs.mu.Lock()
 	f = fs.m[key]
-	if f == nil {
+	if f == nil || f.writes != writes { // none, or one that may have read before a write
 		f, leader = start(), true
+		f.writes = writes
 		if fs.m == nil {
 			fs.m = map[string]*flight{}
 		}

@@ -75,7 +75,9 @@ const tasksAnswer = `{"Response":{"RequestId":"r1","Data":{"TotalCount":"2","Res
 	{"TaskId":1550046666666666661,"InstanceId":"1550046666666666660","ElementName":"A"},
 	{"TaskId":"1550046666666666662","InstanceId":"1550046666666666660","ElementName":"B"}]}}}`
 
-func coalescing(cfg *Config) { cfg.Coalesce = true }
+// coalescing turns sharing on; one attempt with a long timeout, so that no retry of a call held
+// at a gate can pass for a second call however slow the machine.
+func coalescing(cfg *Config) { cfg.Coalesce, cfg.Timeout, cfg.MaxReadAttempts = true, time.Minute, 1 }
 
 func TestIdenticalConcurrentReadsShareOneCall(t *testing.T) {
 	up := newGatedUpstream(t, "GetFlowInstanceTasks", tasksAnswer)
@@ -176,7 +178,12 @@ func TestACanceledWaiterDoesNotCancelTheOthers(t *testing.T) {
 	await(t, both, "the second caller joining the first's call")
 
 	cancel()
-	err := <-firstErr // returns at once, while the call is still held at the gate
+	var err error
+	select { // returns at once, while the call is still held at the gate
+	case err = <-firstErr:
+	case <-time.After(guard):
+		t.Fatal("the canceled caller kept waiting")
+	}
 	require.ErrorIs(t, err, context.Canceled)
 	var ue *Error
 	require.ErrorAs(t, err, &ue)
@@ -204,7 +211,7 @@ func TestWritesAreNeverShared(t *testing.T) {
 
 func TestCoalescingOffSendsEveryRead(t *testing.T) {
 	up := newGatedUpstream(t, "GetFlowInstanceTasks", tasksAnswer)
-	c := testClient(t, up.fakeUpstream) // Coalesce false
+	c := testClient(t, up.fakeUpstream, coalescing, func(cfg *Config) { cfg.Coalesce = false })
 	const n = 4
 	var wg sync.WaitGroup
 	for range n {
@@ -298,4 +305,25 @@ func TestAReadWhoseCallerIsGoneIsNotSent(t *testing.T) {
 	_, err := c.GetFlowInstanceTasks(ctx, &InstanceTasksRequest{InstanceID: "1"})
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Zero(t, joins, "no flight was started")
+}
+
+func TestAReadAfterAWriteDoesNotJoinACallFromBeforeIt(t *testing.T) {
+	up := newGatedUpstream(t, "GetFlowInstanceTasks", tasksAnswer)
+	up.handle("PressTask", answer(http.StatusOK, `{"Response":{"RequestId":"r","Data":{"Result":true}}}`))
+	c := testClient(t, up.fakeUpstream, coalescing)
+	req := &InstanceTasksRequest{InstanceID: "1550046666666666660"}
+	var wg sync.WaitGroup
+	wg.Go(func() { _, err := c.GetFlowInstanceTasks(context.Background(), req); assert.NoError(t, err) })
+	up.awaitArrivals(t, 1) // a read is in flight, answered from before the write
+
+	require.NoError(t, c.PressTask(context.Background(), "1550046666666666660"))
+	wg.Go(func() { _, err := c.GetFlowInstanceTasks(context.Background(), req); assert.NoError(t, err) })
+	up.awaitArrivals(t, 1) // the read after the write is a call of its own
+	// and a third, identical read shares that newer call
+	both := joinSignal(c, 2)
+	wg.Go(func() { _, err := c.GetFlowInstanceTasks(context.Background(), req); assert.NoError(t, err) })
+	await(t, both, "a read joining the call made after the write")
+	up.open()
+	wg.Wait()
+	assert.Len(t, up.calls("GetFlowInstanceTasks"), 2)
 }
