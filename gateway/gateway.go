@@ -414,8 +414,8 @@ type requestStats struct {
 	loaders   *loader.Loaders
 	viewer    string
 	operation string
-	// codes are the GraphQL error codes answered, each once; the parts of a deferred answer and
-	// a subscription's events may be answered on other goroutines, hence the lock.
+	// codes are the GraphQL error codes answered, each once. The parts of a deferred answer and
+	// a WebSocket's subscriptions run on goroutines of their own: mu guards codes and operation.
 	mu    sync.Mutex
 	codes []string
 }
@@ -470,7 +470,12 @@ func (operationName) InterceptOperation(ctx context.Context, next graphql.Operat
 		if name == "" && oc.Operation != nil {
 			name = "(anonymous " + string(oc.Operation.Operation) + ")"
 		}
-		st.operation = name
+		// One WebSocket carries many subscriptions, each on its own goroutine: the line names the first.
+		st.mu.Lock()
+		if st.operation == "" {
+			st.operation = name
+		}
+		st.mu.Unlock()
 	}
 	return next(ctx)
 }
@@ -497,8 +502,11 @@ func (g *Gateway) logRequests(next http.Handler) http.Handler {
 		if st.viewer != "" {
 			attrs = append(attrs, "viewer", st.viewer)
 		}
-		if st.operation != "" {
-			attrs = append(attrs, "operation", st.operation)
+		st.mu.Lock()
+		operation := st.operation
+		st.mu.Unlock()
+		if operation != "" {
+			attrs = append(attrs, "operation", operation)
 		}
 		if len(codes) > 0 {
 			attrs = append(attrs, "error_codes", codes)
