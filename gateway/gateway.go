@@ -3,19 +3,14 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -25,7 +20,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/wedagraph/gateway/auth"
 	"github.com/wedagraph/gateway/graph"
@@ -405,195 +399,4 @@ func withIdempotencyKey(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-type statsKey struct{}
-
-// requestStats collects, for the request's log line, what inner layers learn.
-type requestStats struct {
-	loaders   *loader.Loaders
-	viewer    string
-	operation string
-	// codes are the GraphQL error codes answered, each once. The parts of a deferred answer and
-	// a WebSocket's subscriptions run on goroutines of their own: mu guards codes and operation.
-	mu    sync.Mutex
-	codes []string
-}
-
-func (st *requestStats) errorCodes() []string {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return slices.Clone(st.codes)
-}
-
-// addCodes records the codes of errs (extensions.code; UNKNOWN without one).
-func (st *requestStats) addCodes(errs gqlerror.List) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for _, e := range errs {
-		code, _ := e.Extensions["code"].(string)
-		if code == "" {
-			code = "UNKNOWN"
-		}
-		if !slices.Contains(st.codes, code) {
-			st.codes = append(st.codes, code)
-		}
-	}
-}
-
-func statsOf(ctx context.Context) *requestStats {
-	st, _ := ctx.Value(statsKey{}).(*requestStats)
-	return st
-}
-
-// operationName is a gqlgen extension that hands the operation's name, and the error codes of
-// every answer (those of refused documents too), to the log line.
-type operationName struct{}
-
-func (operationName) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	resp := next(ctx)
-	if st := statsOf(ctx); st != nil && resp != nil && len(resp.Errors) > 0 {
-		st.addCodes(resp.Errors)
-	}
-	return resp
-}
-
-func (operationName) ExtensionName() string                   { return "OperationName" }
-func (operationName) Validate(graphql.ExecutableSchema) error { return nil }
-func (operationName) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	if st := statsOf(ctx); st != nil {
-		oc := graphql.GetOperationContext(ctx)
-		name := oc.OperationName
-		if name == "" && oc.Operation != nil {
-			name = oc.Operation.Name
-		}
-		if name == "" && oc.Operation != nil {
-			name = "(anonymous " + string(oc.Operation.Operation) + ")"
-		}
-		// One WebSocket carries many subscriptions, each on its own goroutine: the line names the first.
-		st.mu.Lock()
-		if st.operation == "" {
-			st.operation = name
-		}
-		st.mu.Unlock()
-	}
-	return next(ctx)
-}
-
-// logRequests writes one structured line per request: never headers, bodies or tokens.
-func (g *Gateway) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		st := &requestStats{}
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-		refusal := &errorBody{w: ww}
-		ww.Tee(refusal)
-		next.ServeHTTP(ww, r.WithContext(context.WithValue(r.Context(), statsKey{}, st)))
-		codes := st.errorCodes()
-		if len(codes) == 0 { // refused before GraphQL ran: by the edge, authentication, a limit
-			st.addCodes(refusal.errors())
-			codes = st.errorCodes()
-		}
-		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", ww.Status(), "bytes", ww.BytesWritten(),
-			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", middleware.GetReqID(r.Context())}
-		if st.loaders != nil {
-			attrs = append(attrs, "upstream_calls", st.loaders.Calls())
-		}
-		if st.viewer != "" {
-			attrs = append(attrs, "viewer", st.viewer)
-		}
-		st.mu.Lock()
-		operation := st.operation
-		st.mu.Unlock()
-		if operation != "" {
-			attrs = append(attrs, "operation", operation)
-		}
-		if len(codes) > 0 {
-			attrs = append(attrs, "error_codes", codes)
-		}
-		level := slog.LevelInfo
-		if probes[r.URL.Path] { // every few seconds from every load balancer: noise unless debugging
-			level = slog.LevelDebug
-		}
-		g.log.Log(r.Context(), level, "request", attrs...)
-	})
-}
-
-// ready reports whether a token can be had and WeDa answers. Its callers are anonymous: the
-// answer says ready or not and the failure's kind, the detail goes to the log only.
-func (g *Gateway) ready(w http.ResponseWriter, r *http.Request) {
-	if g.draining.Load() {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "kind": "shutting_down"})
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
-	defer cancel()
-	if _, err := g.client.ListDeployedFlows(ctx, upstream.FlowTypeApproval); err != nil {
-		kind := "unknown"
-		var ue *upstream.Error
-		if errors.As(err, &ue) {
-			kind = ue.Kind.String()
-		}
-		g.log.Warn("not ready", "kind", kind, "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "kind": kind})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-}
-
-// MetricsHandler serves the Prometheus metrics; Serve puts it on METRICS_ADDR.
-func (g *Gateway) MetricsHandler() http.Handler { return g.metrics.Handler() }
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// Serve answers on ln (and /metrics on METRICS_ADDR) until ctx ends; then it drains: /readyz
-// answers 503 for the shutdown delay while requests are still served, so load balancers stop
-// sending new ones, and then the listener closes and in-flight requests finish within the
-// shutdown timeout.
-func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: g.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: slog.NewLogLogger(g.log.Handler(), slog.LevelWarn)}
-	servers := []*http.Server{srv}
-	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(ln) }()
-	if g.cfg.MetricsAddr != "" && g.cfg.Metrics {
-		mln, err := net.Listen("tcp", g.cfg.MetricsAddr)
-		if err != nil {
-			_ = srv.Close()
-			_ = g.Close(context.Background())
-			return fmt.Errorf("METRICS_ADDR: %w", err)
-		}
-		msrv := &http.Server{Handler: g.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
-		servers = append(servers, msrv)
-		go func() { errc <- msrv.Serve(mln) }()
-		g.log.Info("metrics", "addr", mln.Addr().String())
-	}
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	g.draining.Store(true)
-	g.log.Info("draining: /readyz answers 503 while requests are still served", "delay", g.cfg.ShutdownDelay.String())
-	select {
-	case <-time.After(g.cfg.ShutdownDelay):
-	case err := <-errc:
-		return err
-	}
-	g.log.Info("shutting down", "grace", g.cfg.ShutdownTimeout.String())
-	sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
-	defer cancel()
-	var err error
-	for _, s := range servers {
-		err = errors.Join(err, s.Shutdown(sctx))
-	}
-	if cerr := g.Close(sctx); err == nil {
-		err = cerr
-	}
-	return err
 }

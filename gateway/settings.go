@@ -56,6 +56,7 @@ func Settings() []Setting {
 		{"LIVE_MAX_PER_VIEWER", "50", "subscriptions one viewer may hold on one replica"},
 		{"LIVE_MAX_SUBSCRIPTIONS", "10000", "subscriptions on one replica; 0 turns subscriptions off"},
 		{"LIVE_VIEWER_POLLS_PER_MINUTE", "120", "each viewer's budget of polls to WeDa for subscriptions"},
+		{"UPSTREAM_COALESCE", "true", "share identical reads in flight across requests (one upstream call for all who wait)"},
 		{"MAX_CONCURRENT_UPSTREAM", "64", "upstream calls one request may have in flight"},
 		{"MAX_UPSTREAM_CALLS", "200", "upstream calls one request may make"},
 		{"APQ_CACHE_SIZE", "1000", "automatic persisted queries remembered"},

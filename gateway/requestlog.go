@@ -1,0 +1,129 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/wedagraph/gateway/graph/loader"
+)
+
+// The request log line: one per request, with what inner layers learn of it.
+
+type statsKey struct{}
+
+// requestStats collects, for the request's log line, what inner layers learn.
+type requestStats struct {
+	loaders   *loader.Loaders
+	viewer    string
+	operation string
+	// codes are the GraphQL error codes answered, each once. The parts of a deferred answer and
+	// a WebSocket's subscriptions run on goroutines of their own: mu guards codes and operation.
+	mu    sync.Mutex
+	codes []string
+}
+
+func (st *requestStats) errorCodes() []string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return slices.Clone(st.codes)
+}
+
+// addCodes records the codes of errs (extensions.code; UNKNOWN without one).
+func (st *requestStats) addCodes(errs gqlerror.List) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, e := range errs {
+		code, _ := e.Extensions["code"].(string)
+		if code == "" {
+			code = "UNKNOWN"
+		}
+		if !slices.Contains(st.codes, code) {
+			st.codes = append(st.codes, code)
+		}
+	}
+}
+
+func statsOf(ctx context.Context) *requestStats {
+	st, _ := ctx.Value(statsKey{}).(*requestStats)
+	return st
+}
+
+// operationName is a gqlgen extension that hands the operation's name, and the error codes of
+// every answer (those of refused documents too), to the log line.
+type operationName struct{}
+
+func (operationName) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if st := statsOf(ctx); st != nil && resp != nil && len(resp.Errors) > 0 {
+		st.addCodes(resp.Errors)
+	}
+	return resp
+}
+
+func (operationName) ExtensionName() string                   { return "OperationName" }
+func (operationName) Validate(graphql.ExecutableSchema) error { return nil }
+func (operationName) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if st := statsOf(ctx); st != nil {
+		oc := graphql.GetOperationContext(ctx)
+		name := oc.OperationName
+		if name == "" && oc.Operation != nil {
+			name = oc.Operation.Name
+		}
+		if name == "" && oc.Operation != nil {
+			name = "(anonymous " + string(oc.Operation.Operation) + ")"
+		}
+		// One WebSocket carries many subscriptions, each on its own goroutine: the line names the first.
+		st.mu.Lock()
+		if st.operation == "" {
+			st.operation = name
+		}
+		st.mu.Unlock()
+	}
+	return next(ctx)
+}
+
+// logRequests writes one structured line per request: never headers, bodies or tokens.
+func (g *Gateway) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		st := &requestStats{}
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		refusal := &errorBody{w: ww}
+		ww.Tee(refusal)
+		next.ServeHTTP(ww, r.WithContext(context.WithValue(r.Context(), statsKey{}, st)))
+		codes := st.errorCodes()
+		if len(codes) == 0 { // refused before GraphQL ran: by the edge, authentication, a limit
+			st.addCodes(refusal.errors())
+			codes = st.errorCodes()
+		}
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", ww.Status(), "bytes", ww.BytesWritten(),
+			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", middleware.GetReqID(r.Context())}
+		if st.loaders != nil {
+			attrs = append(attrs, "upstream_calls", st.loaders.Calls())
+		}
+		if st.viewer != "" {
+			attrs = append(attrs, "viewer", st.viewer)
+		}
+		st.mu.Lock()
+		operation := st.operation
+		st.mu.Unlock()
+		if operation != "" {
+			attrs = append(attrs, "operation", operation)
+		}
+		if len(codes) > 0 {
+			attrs = append(attrs, "error_codes", codes)
+		}
+		level := slog.LevelInfo
+		if probes[r.URL.Path] { // every few seconds from every load balancer: noise unless debugging
+			level = slog.LevelDebug
+		}
+		g.log.Log(r.Context(), level, "request", attrs...)
+	})
+}
