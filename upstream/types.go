@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The vendor's answers are hand-made and inconsistent (see weda-api.md, "Ambiguities"): the
@@ -25,8 +26,8 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 	case len(b) == 0 || bytes.Equal(b, []byte("null")):
 		*id = ""
 	case b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := jsonString(b)
+		if err != nil {
 			return fmt.Errorf("id: %w", err)
 		}
 		*id = ID(strings.TrimSpace(s))
@@ -36,6 +37,28 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("id: want a string or a number, got %.20s", b)
 	}
 	return nil
+}
+
+// jsonString reads a JSON string token. Most of WeDa's strings hold no escapes: those are their
+// bytes between the quotes (the decoder has already checked the token), which saves decoding
+// each one a second time; the rest, and any with invalid UTF-8, go through encoding/json.
+func jsonString(b []byte) (string, error) {
+	if len(b) >= 2 && b[len(b)-1] == '"' {
+		inner := b[1 : len(b)-1]
+		plain := true
+		for _, c := range inner {
+			if c < 0x20 || c == '\\' || c == '"' {
+				plain = false
+				break
+			}
+		}
+		if plain && utf8.Valid(inner) {
+			return string(inner), nil
+		}
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
 }
 
 // String returns the id's text.
@@ -123,8 +146,8 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 	case len(b) == 0 || bytes.Equal(b, []byte("null")) || bytes.Equal(b, []byte("false")):
 		*t = ""
 	case b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := jsonString(b)
+		if err != nil {
 			return fmt.Errorf("text: %w", err)
 		}
 		*t = Text(s)

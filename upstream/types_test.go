@@ -144,3 +144,21 @@ func TestZonelessTimesAreWeDasWallClock(t *testing.T) {
 	rezone(&named, tokyo)
 	assert.True(t, named.At.Equal(time.Date(2022, 8, 2, 6, 17, 15, 0, time.UTC)))
 }
+
+// jsonString's shortcut reads every JSON string token as encoding/json does, or refuses it alike.
+func FuzzJSONString(f *testing.F) {
+	for _, seed := range []string{`"a"`, `"李华"`, `"a\"b"`, `"\u00e9"`, `""`, "\"\xff\"", "\"a\tb\"", `"a\\b"`, `"1558049980829474819"`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want string
+		wantErr := json.Unmarshal(b, &want)
+		got, err := jsonString(b)
+		if wantErr == nil && (err != nil || got != want) {
+			t.Fatalf("%q: got %q, %v; encoding/json reads %q", b, got, err, want)
+		}
+		if wantErr != nil && err == nil && json.Valid(b) {
+			t.Fatalf("%q: accepted what encoding/json refuses: %v", b, wantErr)
+		}
+	})
+}
