@@ -91,6 +91,9 @@ func (r *Redis) receive(ctx context.Context, ps *redis.PubSub) {
 				}
 			}
 			r.mu.Unlock()
+			if kind == "poke" && m.Payload == r.id {
+				continue // this replica poked its own pollers already
+			}
 			for _, l := range ls {
 				if kind == "snap" {
 					l.onSnapshot([]byte(m.Payload))
@@ -156,7 +159,7 @@ func (r *Redis) Last(ctx context.Context, key string) ([]byte, bool) {
 
 // Poke implements Coordinator.
 func (r *Redis) Poke(ctx context.Context, key string) {
-	_ = r.client.Publish(ctx, channel("poke", key), "").Err()
+	_ = r.client.Publish(ctx, channel("poke", key), r.id).Err()
 }
 
 // Listen implements Coordinator.
