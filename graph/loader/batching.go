@@ -81,6 +81,9 @@ func (b Batching) InterceptField(ctx context.Context, next graphql.Resolver) (an
 		l.users.enter(1)
 	}
 	defer l.users.leave() // after the children are announced; on a panic too
+	if len(fc.Field.Selections) == 0 {
+		return next(ctx) // a leaf has no children to announce: no pool, no context of its own
+	}
 	mine := &pool{objects: map[int]*announcement{}}
 	res, err := next(context.WithValue(ctx, poolKey{}, mine))
 	// A subscription's children run once per event, maybe never: counted as they start.
