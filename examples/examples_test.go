@@ -1,5 +1,3 @@
-// Package examples holds every operation README.md shows, one named operation a file, as a
-// client project would keep them; clients/ generates typed TypeScript from them.
 package examples
 
 import (

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wedagraph/gateway/examples"
 	"github.com/wedagraph/gateway/upstream/sandbox"
 )
 
@@ -27,24 +28,11 @@ type query struct {
 	needsInstance bool
 }
 
-const inboxQuery = `query Inbox {
-  viewer {
-    workItemCounts { todo done cc create draft }
-    workItems(box: TODO, first: 20) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      nodes {
-        taskId name startTime canApprove buttons { action label }
-        currentNode { name }
-        instance {
-          status
-          tasks { nodes { node { name } assignee { name } status } }
-          operations { nodes { action comment time operator { name } } }
-        }
-      }
-    }
-  }
-}`
+// The README's screens, sent as README shows them.
+var (
+	inboxQuery  = examples.MustOperation("inbox.graphql")
+	detailQuery = examples.MustOperation("detail.graphql")
+)
 
 var queries = []query{
 	{name: "A", about: "viewer's box counts (1 upstream call)", baseline: "ListProcessInstancesCount",
@@ -53,18 +41,7 @@ var queries = []query{
 		text: `{ viewer { workItems(box: TODO, first: 20) { nodes { taskId name instance { id status tasks { nodes { id status result } } } } } } }`},
 	{name: "inbox", about: "README's inbox screen", baseline: "ListProcessInstances", text: inboxQuery},
 	{name: "detail", about: "README's instance detail screen", baseline: "GetFlowInstanceTasks", needsInstance: true,
-		text: `query Detail($id: ID!) {
-  instance(id: $id) {
-    name status startTime endTime startUser { name } currentNode { id name }
-    flow { processKey name }
-    tasks { nodes { id status result node { name } assignee { name }
-                    approvalPage { showTransfer showAddSigners showRollBack objects { outputKey fields } } } }
-    operations { nodes { action comment time operator { name } ccUsers { name } counterSigners { name } } }
-    canvas { nodes { elementId name kind status processors { name status operatedAt } }
-             edges { source target status } }
-    rollbackTargets { nodeId nodeName taskId isStartNode }
-  }
-}`},
+		text: detailQuery},
 	{name: "mix", about: "the inbox screen, each request as the next of the seeded users", baseline: "ListProcessInstances",
 		text: inboxQuery, manyViewers: true},
 }
