@@ -209,8 +209,8 @@ func (r *Resolver) subscribeInstance(ctx context.Context, id string) (<-chan *mo
 // detached from the request, so the mutation's answer does not wait for it.
 func (r *Resolver) touched(ctx context.Context, instanceID string) {
 	a, err := actor(ctx)
-	if r.Live == nil || err != nil {
-		return
+	if r.Live == nil || err != nil || !r.Live.Watched() {
+		return // no one to tell: no read of the instance's tasks either
 	}
 	l := loader.For(ctx)
 	env := l.Client().EnvFor(ctx)

@@ -149,6 +149,17 @@ func (e *Engine) unsubscribe(key Key, p *poller, sub *subscriber) {
 	e.stats.subscriptions.Dec()
 }
 
+// Watched reports whether any subscription may be listening: one in this process, or, with a
+// shared coordinator, one on another replica. A write nobody watches needs no refresh.
+func (e *Engine) Watched() bool {
+	if _, alone := e.coord.(local); !alone {
+		return true
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.pollers) > 0
+}
+
 // AnyViewer in a Refresh key stands for every viewer watching the topic.
 const AnyViewer = "*"
 

@@ -207,3 +207,16 @@ func TestClosedEngineRefuses(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Wait()
 }
+
+func TestWatchedOnlyWithSubscriptions(t *testing.T) {
+	e := New(still, Local(), nil)
+	t.Cleanup(e.Close)
+	assert.False(t, e.Watched(), "no subscription: a write needs no refresh")
+	ctx, cancel := context.WithCancel(t.Context())
+	ch, err := e.Subscribe(ctx, Key{"prod", "u", "counts"}, (&counter{}).source)
+	require.NoError(t, err)
+	receive(t, ch)
+	assert.True(t, e.Watched())
+	cancel()
+	require.Eventually(t, func() bool { return !e.Watched() }, 10*time.Second, time.Millisecond)
+}
