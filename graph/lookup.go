@@ -11,7 +11,8 @@ import (
 	"github.com/wedagraph/gateway/workflow"
 )
 
-// Compositions for the lookups WeDa has no endpoint for, and small shared helpers.
+// The graph's side of lookups: the viewer, the domain's compositions (package workflow) as models,
+// and small shared helpers.
 
 // viewerInfo is the calling user as an upstream UserInfo, or UNAUTHENTICATED.
 func viewerInfo(ctx context.Context) (upstream.UserInfo, error) {
