@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,8 +21,10 @@ import (
 //   - The shared call runs detached from every caller, with its own time budget: a caller that
 //     gives up returns at once with its own cancellation, and the others keep waiting. When the
 //     last waiter has left, the call is canceled.
-//   - Each caller decodes the shared raw answer into its own values: no two requests share a
-//     mutable struct. A failure reaches each waiter as its own copy of the *Error.
+//   - The answer is decoded once, into the first caller's type, and each caller gets a deep copy
+//     of it (see cloneInto): no two requests share a mutable struct. A caller asking for another
+//     type decodes the raw answer itself. A failure reaches each waiter as its own copy of the
+//     *Error.
 //   - A read never joins a call that started before a write through this client began: what a
 //     mutation reads back after its write, and the checks of a write's effect that make retries
 //     exactly-once, always see the upstream after the write.
@@ -35,7 +38,8 @@ type flights struct {
 	m      map[string]*flight
 	writes atomic.Uint64 // writes begun: a flight is joined only while none began since it started
 	// joined, when set (tests), is told how many callers wait on a flight after each join.
-	joined func(waiters int)
+	joined  func(waiters int)
+	decodes atomic.Int64 // shared answers decoded (tests: once per flight)
 }
 
 // flight is one shared read.
@@ -49,6 +53,11 @@ type flight struct {
 	finished  bool   // guarded by flights.mu
 	answer    sharedAnswer
 	err       error
+	// into is the first caller's answer type (a pointer type); decoded holds the answer decoded
+	// into a value of it, or decodeErr why it could not be.
+	into      reflect.Type
+	decoded   any
+	decodeErr error
 }
 
 // sharedAnswer is a read's answer before it is decoded into a caller's types: the Data of a
@@ -136,7 +145,8 @@ func (c *Client) shared(ctx context.Context, cl call, payload []byte, out any) e
 		// trace), with a budget of its own: every attempt and the waits between them.
 		budget := c.timeout*time.Duration(c.attempts) + c.maxDelay*time.Duration(c.attempts-1)
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
-		return &flight{done: make(chan struct{}), ctx: fctx, cancel: cancel, requestID: newRequestID()}
+		return &flight{done: make(chan struct{}), ctx: fctx, cancel: cancel, requestID: newRequestID(),
+			into: reflect.TypeOf(out)}
 	})
 	if leader {
 		go c.fly(key, f, cl, payload)
@@ -148,15 +158,17 @@ func (c *Client) shared(ctx context.Context, cl call, payload []byte, out any) e
 		return transportError(cl.endpoint, f.requestID, ctx.Err(), false)
 	}
 	if f.err != nil {
-		var ue *Error
-		if errors.As(f.err, &ue) {
-			own := *ue
-			return &own
-		}
-		return f.err
+		return ownCopy(f.err)
 	}
 	a := f.answer
 	if a.data == nil {
+		return nil
+	}
+	if f.into != nil && reflect.TypeOf(out) == f.into {
+		if f.decodeErr != nil {
+			return ownCopy(f.decodeErr)
+		}
+		cloneInto(out, f.decoded)
 		return nil
 	}
 	if err := decodeInto(cl.endpoint, a.status, a.requestID, a.data, out); err != nil {
@@ -177,6 +189,29 @@ func (c *Client) fly(key string, f *flight, cl call, payload []byte) {
 		}
 	}()
 	f.err = c.send(f.ctx, cl, payload, f.requestID, &f.answer)
+	if f.err != nil || f.answer.data == nil || f.into == nil || f.into.Kind() != reflect.Pointer {
+		return
+	}
+	decoded := reflect.New(f.into.Elem()).Interface()
+	a := f.answer
+	if f.decodeErr = decodeInto(cl.endpoint, a.status, a.requestID, a.data, decoded); f.decodeErr == nil {
+		if rs, ok := decoded.(interface{ setRequestID(string) }); ok {
+			rs.setRequestID(a.requestID)
+		}
+		rezone(decoded, c.zone)
+		f.decoded = decoded
+	}
+	c.flights.decodes.Add(1)
+}
+
+// ownCopy gives a waiter its own copy of a shared failure.
+func ownCopy(err error) error {
+	var ue *Error
+	if errors.As(err, &ue) {
+		own := *ue
+		return &own
+	}
+	return err
 }
 
 // keep records a shared answer's raw bytes instead of decoding them; see decodeInto.

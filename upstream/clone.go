@@ -1,0 +1,119 @@
+package upstream
+
+import (
+	"reflect"
+	"sync"
+)
+
+// A shared read is decoded once and each waiter gets a deep copy: copying the decoded values
+// costs a fraction of decoding the JSON again (no scanning, no string allocations), and no two
+// requests still share anything they could change.
+
+// cloneInto sets *dst to a deep copy of *src; both are pointers to the same type. Slices, maps,
+// pointers and interfaces are copied; strings and other immutable values are shared. Unexported
+// fields are copied as they are (time.Time's zone pointer): the answer types keep nothing mutable
+// there.
+func cloneInto(dst, src any) {
+	d, s := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
+	copyValue(d, s)
+}
+
+func copyValue(dst, src reflect.Value) {
+	t := src.Type()
+	if !holdsReferences(t) {
+		dst.Set(src)
+		return
+	}
+	switch src.Kind() {
+	case reflect.Pointer:
+		if src.IsNil() {
+			dst.SetZero()
+			return
+		}
+		n := reflect.New(t.Elem())
+		copyValue(n.Elem(), src.Elem())
+		dst.Set(n)
+	case reflect.Interface:
+		if src.IsNil() {
+			dst.SetZero()
+			return
+		}
+		e := src.Elem()
+		n := reflect.New(e.Type()).Elem()
+		copyValue(n, e)
+		dst.Set(n)
+	case reflect.Struct:
+		dst.Set(src)
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() && holdsReferences(f.Type) {
+				copyValue(dst.Field(i), src.Field(i))
+			}
+		}
+	case reflect.Slice:
+		if src.IsNil() {
+			dst.SetZero()
+			return
+		}
+		n := reflect.MakeSlice(t, src.Len(), src.Len())
+		if holdsReferences(t.Elem()) {
+			for i := range src.Len() {
+				copyValue(n.Index(i), src.Index(i))
+			}
+		} else {
+			reflect.Copy(n, src)
+		}
+		dst.Set(n)
+	case reflect.Array:
+		for i := range src.Len() {
+			copyValue(dst.Index(i), src.Index(i))
+		}
+	case reflect.Map:
+		if src.IsNil() {
+			dst.SetZero()
+			return
+		}
+		n := reflect.MakeMapWithSize(t, src.Len())
+		for it := src.MapRange(); it.Next(); {
+			v := reflect.New(t.Elem()).Elem()
+			copyValue(v, it.Value())
+			n.SetMapIndex(it.Key(), v) // keys are compared by value: sharing one changes nothing
+		}
+		dst.Set(n)
+	default:
+		dst.Set(src)
+	}
+}
+
+// referenceKinds caches holdsReferences by type.
+var referenceKinds sync.Map // reflect.Type → bool
+
+// holdsReferences reports whether a value of t can reach memory a copy would share: through a
+// pointer, slice, map or interface in it or in an exported field.
+func holdsReferences(t reflect.Type) bool {
+	if v, ok := referenceKinds.Load(t); ok {
+		return v.(bool)
+	}
+	v := computeReferences(t, map[reflect.Type]bool{})
+	referenceKinds.Store(t, v)
+	return v
+}
+
+func computeReferences(t reflect.Type, visiting map[reflect.Type]bool) bool {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+		return true
+	case reflect.Array:
+		return computeReferences(t.Elem(), visiting)
+	case reflect.Struct:
+		if visiting[t] {
+			return false // a cycle through values only cannot exist; through pointers it said true
+		}
+		visiting[t] = true
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() && computeReferences(f.Type, visiting) {
+				return true
+			}
+		}
+	}
+	return false
+}
