@@ -205,7 +205,8 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	}
 	s := string(b)
 	if b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
+		var err error
+		if s, err = jsonString(b); err != nil {
 			return fmt.Errorf("time: %w", err)
 		}
 		s = strings.TrimSpace(s)
@@ -218,9 +219,10 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// isZoneless reports whether s is spelt as zonelessLayout: by its shape, since ParseTime has
+// read it already, and a failed parse costs an allocated error.
 func isZoneless(s string) bool {
-	_, err := time.ParseInLocation(zonelessLayout, s, time.UTC)
-	return err == nil
+	return len(s) == len(zonelessLayout) && s[10] == ' '
 }
 
 // In re-reads a zoneless time's wall clock in loc; a time that named its zone is unchanged.
@@ -241,6 +243,15 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	return strconv.AppendInt(nil, t.UnixMilli(), 10), nil
 }
 
+// layoutMayFit rules out a layout by s's length: the vendor's two layouts have fixed lengths,
+// RFC 3339 a range.
+func layoutMayFit(layout, s string) bool {
+	if layout == time.RFC3339Nano {
+		return len(s) >= len("2006-01-02T15:04:05Z")
+	}
+	return len(s) == len(layout)
+}
+
 // ParseTime reads any of the time spellings the upstream uses; "", "null" and "0" are the
 // zero time.
 func ParseTime(s string) (time.Time, error) {
@@ -257,13 +268,18 @@ func ParseTime(s string) (time.Time, error) {
 		}
 		return time.UnixMilli(ms), nil
 	}
-	for _, layout := range timeLayouts {
-		if parsed, err := time.Parse(layout, s); err == nil {
+	if isZoneless(s) {
+		if parsed, err := time.ParseInLocation(zonelessLayout, s, WedaZone); err == nil {
 			return parsed, nil
 		}
 	}
-	if parsed, err := time.ParseInLocation(zonelessLayout, s, WedaZone); err == nil {
-		return parsed, nil
+	for _, layout := range timeLayouts {
+		if !layoutMayFit(layout, s) {
+			continue // a parse that must fail would allocate its error for nothing
+		}
+		if parsed, err := time.Parse(layout, s); err == nil {
+			return parsed, nil
+		}
 	}
 	return time.Time{}, fmt.Errorf("time: unknown layout %q", s)
 }
