@@ -26,6 +26,7 @@ type Config struct {
 	Port            int               // PORT, default 8080; 0 picks a free port
 	ListenAddr      string            // LISTEN_ADDR: the host to listen on; "" is 127.0.0.1 with the sandbox, all interfaces otherwise
 	MetricsAddr     string            // METRICS_ADDR: host:port serving /metrics; "" serves none (never on the public port)
+	Pprof           bool              // PPROF: serve /debug/pprof/ on METRICS_ADDR too
 	ShutdownDelay   time.Duration     // SHUTDOWN_DELAY: /readyz answers 503 this long after SIGTERM, default 5s
 	Upstream        upstream.Settings // WEDA_*
 	AllowDevHeaders bool              // ALLOW_DEV_USER_HEADER: trust X-Weda-User-Id outside the sandbox
@@ -131,6 +132,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			*dst = d
 		}
 	}
+	boolVar := func(name string, dst *bool) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s=%q: want true or false", name, v))
+				return
+			}
+			*dst = b
+		}
+	}
 	intVar("PORT", &cfg.Port, 0, 65535) // 0: any free port
 	intVar("MAX_CONCURRENT_UPSTREAM", &cfg.Loader.MaxConcurrent, 1, 1024)
 	intVar("MAX_UPSTREAM_CALLS", &cfg.Loader.MaxCalls, 1, 10000)
@@ -154,6 +165,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		if _, port, err := net.SplitHostPort(cfg.MetricsAddr); err != nil || port == "" {
 			errs = append(errs, fmt.Sprintf("METRICS_ADDR=%q: want host:port such as 0.0.0.0:9090", cfg.MetricsAddr))
 		}
+	}
+	boolVar("PPROF", &cfg.Pprof)
+	if cfg.Pprof && cfg.MetricsAddr == "" {
+		errs = append(errs, "PPROF=true needs METRICS_ADDR: profiles are served on the admin port only")
 	}
 	if cfg.LogLevel, err = ParseLogLevel(getenv("LOG_LEVEL")); err != nil {
 		errs = append(errs, err.Error())
@@ -202,15 +217,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	intVar("APQ_CACHE_SIZE", &l.APQCacheSize, 1, 1_000_000)
 	l.PersistedFile = strings.TrimSpace(getenv("PERSISTED_QUERIES_FILE"))
-	for name, dst := range map[string]*bool{"PERSISTED_QUERIES_ONLY": &l.PersistedOnly} {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("%s=%q: want true or false", name, v))
-			}
-			*dst = b
-		}
-	}
+	boolVar("PERSISTED_QUERIES_ONLY", &l.PersistedOnly)
 	if l.PersistedOnly && l.PersistedFile == "" {
 		errs = append(errs, "PERSISTED_QUERIES_ONLY needs PERSISTED_QUERIES_FILE")
 	}
@@ -231,22 +238,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	intVar("IDEMPOTENCY_MAX_KEYS", &cfg.IdempotencyKeys, 1, 10_000_000)
-	if v := strings.TrimSpace(getenv("METRICS")); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("METRICS=%q: want true or false", v))
-		}
-		cfg.Metrics = b
-	}
-	for name, dst := range map[string]*bool{"ALLOW_DEV_USER_HEADER": &cfg.AllowDevHeaders, "ALLOW_ENV_OVERRIDE": &cfg.AllowEnvSwitch} {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("%s=%q: want true or false", name, v))
-			}
-			*dst = b
-		}
-	}
+	boolVar("METRICS", &cfg.Metrics)
+	boolVar("ALLOW_DEV_USER_HEADER", &cfg.AllowDevHeaders)
+	boolVar("ALLOW_ENV_OVERRIDE", &cfg.AllowEnvSwitch)
 	if v := strings.TrimSpace(getenv("SANDBOX_SEED")); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil || n == 0 {

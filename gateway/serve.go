@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/wedagraph/gateway/upstream"
@@ -38,6 +39,22 @@ func (g *Gateway) ready(w http.ResponseWriter, r *http.Request) {
 // MetricsHandler serves the Prometheus metrics; Serve puts it on METRICS_ADDR.
 func (g *Gateway) MetricsHandler() http.Handler { return g.metrics.Handler() }
 
+// adminHandler is what METRICS_ADDR serves: the metrics, and with PPROF Go's profiles (what
+// `go tool pprof http://host:9090/debug/pprof/profile` and the load harness's -pgo read).
+func (g *Gateway) adminHandler() http.Handler {
+	if !g.cfg.Pprof {
+		return g.MetricsHandler()
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", g.MetricsHandler())
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -62,7 +79,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 			_ = g.Close(context.Background())
 			return fmt.Errorf("METRICS_ADDR: %w", err)
 		}
-		msrv := &http.Server{Handler: g.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		msrv := &http.Server{Handler: g.adminHandler(), ReadHeaderTimeout: 10 * time.Second}
 		servers = append(servers, msrv)
 		go func() { errc <- msrv.Serve(mln) }()
 		g.log.Info("metrics", "addr", mln.Addr().String())

@@ -35,6 +35,9 @@ type options struct {
 	queries []query
 	bin     string
 	env     []string
+	// profiles, when set, is a directory: each query's first gateway round is CPU-profiled into
+	// <query>.pprof there (PGO: go tool pprof -proto dir/*.pprof > default.pgo).
+	profiles string
 }
 
 func main() {
@@ -46,6 +49,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 2, "rounds, each the upstream alone then the gateway")
 	flag.StringVar(&o.bin, "bin", "", "a built weda-gateway binary (default: go build it into a temporary directory)")
 	gwEnv := flag.String("env", "", "extra gateway settings, comma-separated NAME=value (e.g. UPSTREAM_COALESCE=false)")
+	flag.StringVar(&o.profiles, "cpuprofile", "", "a directory: write the gateway's CPU profile of each query's first round there")
 	flag.Parse()
 	for _, n := range strings.Split(*names, ",") {
 		q, ok := findQuery(strings.TrimSpace(n))
@@ -102,6 +106,16 @@ func run(ctx context.Context, o options) error {
 		// One harness is every client: a per-user limit would measure itself. It stays on, at its
 		// highest setting (a million a minute, beyond these phases).
 		"RATE_LIMIT_REQUESTS=1000000"}, o.env...)
+	var admin string
+	if o.profiles != "" {
+		if err := os.MkdirAll(o.profiles, 0o755); err != nil {
+			return err
+		}
+		if admin, err = freeAddr(); err != nil {
+			return err
+		}
+		env = append(env, "METRICS_ADDR="+admin, "PPROF=true")
+	}
 	gwLog := filepath.Join(dir, "gateway.log")
 	gw, err := start(ctx, "gateway", bin, nil, env, gwLog,
 		map[string]*regexp.Regexp{"port": regexp.MustCompile(`http://localhost:(\d+)/graphql`)})
@@ -125,7 +139,7 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("sandbox %s, gateway %s (log %s), %d seeded users, demo user %s\n", api.base, gatewayURL, gwLog, len(users), demo)
 	client := newClient(o.c)
 	for _, q := range o.queries {
-		if err := measure(ctx, o, q, api, gw, client, gatewayURL, demo, users); err != nil {
+		if err := measure(ctx, o, q, api, gw, client, gatewayURL, admin, demo, users); err != nil {
 			return fmt.Errorf("query %s: %w", q.name, err)
 		}
 	}
@@ -135,7 +149,7 @@ func run(ctx context.Context, o options) error {
 }
 
 func measure(ctx context.Context, o options, q query, api *sandboxAPI, gw *proc, client *http.Client,
-	gatewayURL, demo string, users []string) error {
+	gatewayURL, admin, demo string, users []string) error {
 	var vars map[string]any
 	if q.needsInstance {
 		id, err := firstInstance(ctx, client, gatewayURL, demo)
@@ -202,7 +216,16 @@ func measure(ctx context.Context, o options, q query, api *sandboxAPI, gw *proc,
 			return err
 		}
 		gw.resetPeakRSS()
+		var profiled <-chan error
+		if admin != "" && round == 1 {
+			profiled = profile(ctx, admin, o.d, filepath.Join(o.profiles, q.name+".pprof"))
+		}
 		g := phase(ctx, client, gt, o.c, o.d)
+		if profiled != nil {
+			if err := <-profiled; err != nil {
+				return err
+			}
+		}
 		gws = append(gws, g)
 		after, err := api.calls(ctx)
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -179,4 +181,49 @@ func logLines(path string) (lines, problems int) {
 		}
 	}
 	return lines, problems
+}
+
+// freeAddr returns a loopback address nobody listens on, for the gateway's admin port.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// profile records the gateway's CPU for most of a phase of length d into path; the channel
+// says how that went once the profile is written.
+func profile(ctx context.Context, admin string, d time.Duration, path string) <-chan error {
+	done := make(chan error, 1)
+	secs := max(int((d - d/5).Seconds()), 1) // ends inside the phase: never an idle tail
+	go func() {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+			fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", admin, secs), nil)
+		if err != nil {
+			done <- err
+			return
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- fmt.Errorf("profiling the gateway: %w", err)
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			done <- fmt.Errorf("profiling the gateway: HTTP %d", resp.StatusCode)
+			return
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			done <- err
+			return
+		}
+		if _, err = io.Copy(f, resp.Body); err == nil {
+			fmt.Printf("  CPU profile of round 1: %s\n", path)
+		}
+		done <- errors.Join(err, f.Close())
+	}()
+	return done
 }
