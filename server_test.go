@@ -181,3 +181,14 @@ func TestStderrIsJSONOnlyWithRedisDown(t *testing.T) {
 	assert.NotZero(t, redisLines, "go-redis's complaints are there, as JSON: %s", stderr.String())
 	assert.Contains(t, lines[len(lines)-1], `"msg":"exiting","err":"REDIS_URL does not answer`)
 }
+
+// The gateway sets its GC target only when the operator set none.
+func TestGCPercentDefault(t *testing.T) {
+	pct, ok := gcPercent(func(string) string { return "" })
+	assert.True(t, ok)
+	assert.Equal(t, 200, pct)
+	for _, set := range []string{"100", "off", "50"} {
+		_, ok := gcPercent(func(k string) string { return map[string]string{"GOGC": set}[k] })
+		assert.False(t, ok, "GOGC=%s is the operator's", set)
+	}
+}
