@@ -342,7 +342,7 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 		MaxDirectives: l.MaxDirectives}, 1000))
 	srv.Use(extension.FixedComplexityLimit(l.MaxComplexity))
 	// Tells the user batcher when no resolver can ask for another user: batches without a clock.
-	srv.Use(loader.Batching{Schema: graph.NewExecutableSchema(graph.Config{}).Schema()})
+	srv.Use(loader.Batching{Schema: graph.NewExecutableSchema(graph.Config{}).Schema(), Batched: "User"})
 	srv.Use(g.metrics.GraphQLErrors())
 	srv.Use(g.metrics.Operations(registered, metrics.MaxOperationNames))
 	srv.Use(operationName{})

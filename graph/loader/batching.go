@@ -27,7 +27,16 @@ const ListWorkers = 64
 // its path that it reached through a plain field is waiting behind it, and is un-announced then
 // (released). Mutation fields run one after another, deferred fields later, and list elements
 // past ListWorkers wait for a worker: none of these is announced ahead.
-type Batching struct{ Schema *ast.Schema }
+//
+// Only work that can ask for users matters: in a query, a field neither of the batched type nor
+// with one below it in the document is neither counted nor announced (most of a screen: a
+// count, a task list's statuses), and costs the middleware nothing.
+type Batching struct {
+	Schema *ast.Schema
+	// Batched is the type whose fields ask the user batcher (the graph's User); every resolver
+	// that calls Loaders.User or Users must return it. Empty: every field counts.
+	Batched string
+}
 
 var _ interface {
 	graphql.HandlerExtension
@@ -47,6 +56,9 @@ type pool struct {
 	mu      sync.Mutex
 	list    bool
 	objects map[int]*announcement
+	// asking is, in a query, which of its fields may ask for users (see askers), handed down
+	// from pool to pool; read-only. Nil: any field may.
+	asking map[*ast.Field]bool
 }
 
 type announcement struct {
@@ -63,8 +75,12 @@ func (b Batching) InterceptOperation(ctx context.Context, next graphql.Operation
 	if !ok || oc.Operation == nil || oc.Operation.Operation != ast.Query {
 		return next(ctx)
 	}
-	n := countFields(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"}))
-	root := &pool{objects: map[int]*announcement{0: {remaining: n}}}
+	var asking map[*ast.Field]bool
+	if b.Batched != "" {
+		asking = askers(oc.Operation, b.Batched)
+	}
+	n := countFields(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"}), asking)
+	root := &pool{objects: map[int]*announcement{0: {remaining: n}}, asking: asking}
 	l.users.register(nil, root)
 	l.users.enter(int64(n))
 	return next(context.WithValue(ctx, poolKey{}, root))
@@ -77,21 +93,29 @@ func (b Batching) InterceptField(ctx context.Context, next graphql.Resolver) (an
 	if !ok || fc == nil {
 		return next(ctx)
 	}
-	if !claim(ctx, fc) {
+	parent, _ := ctx.Value(poolKey{}).(*pool)
+	var asking map[*ast.Field]bool
+	if parent != nil {
+		asking = parent.asking
+	}
+	if !asks(asking, fc.Field.Field) {
+		return next(ctx)
+	}
+	if !claim(parent, fc) {
 		l.users.enter(1)
 	}
 	defer l.users.leave() // after the children are announced; on a panic too
 	if len(fc.Field.Selections) == 0 {
 		return next(ctx) // a leaf has no children to announce: no pool, no context of its own
 	}
-	mine := &pool{objects: map[int]*announcement{}}
+	mine := &pool{objects: map[int]*announcement{}, asking: asking}
 	res, err := next(context.WithValue(ctx, poolKey{}, mine))
 	// A subscription's children run once per event, maybe never: counted as they start.
 	oc := graphql.GetOperationContext(ctx)
 	if err != nil || res == nil || len(fc.Field.Selections) == 0 || oc.Operation == nil || oc.Operation.Operation == ast.Subscription {
 		return res, err
 	}
-	per := b.childFields(oc, fc.Field)
+	per := b.childFields(oc, fc.Field, asking)
 	if per == 0 {
 		return res, err
 	}
@@ -108,9 +132,9 @@ func (b Batching) InterceptField(ctx context.Context, next graphql.Resolver) (an
 	return res, err
 }
 
-// claim reports whether the field starting in ctx was announced, and takes it off its pool.
-func claim(ctx context.Context, fc *graphql.FieldContext) bool {
-	p, _ := ctx.Value(poolKey{}).(*pool)
+// claim reports whether the field fc, starting in the pool p of its parent, was announced,
+// and takes it off p.
+func claim(p *pool, fc *graphql.FieldContext) bool {
 	if p == nil || fc.Field.IsDeferred() {
 		return false
 	}
@@ -162,7 +186,7 @@ func (b *userBatcher) release(ctx context.Context) int64 {
 
 // childFields is how many fields gqlgen will run through the middleware on each object the
 // field returns.
-func (b Batching) childFields(oc *graphql.OperationContext, f graphql.CollectedField) int {
+func (b Batching) childFields(oc *graphql.OperationContext, f graphql.CollectedField, asking map[*ast.Field]bool) int {
 	if f.Definition == nil {
 		return 0
 	}
@@ -171,19 +195,62 @@ func (b Batching) childFields(oc *graphql.OperationContext, f graphql.CollectedF
 	if def == nil || def.Kind != ast.Object {
 		return 0 // interfaces and unions would need the concrete type; counted as they start
 	}
-	return countFields(graphql.CollectFields(oc, f.Selections, append([]string{name}, def.Interfaces...)))
+	return countFields(graphql.CollectFields(oc, f.Selections, append([]string{name}, def.Interfaces...)), asking)
 }
 
-// countFields counts the fields that go through the field middleware: __typename is answered
-// inline, and deferred fields run later.
-func countFields(fields []graphql.CollectedField) int {
+// countFields counts the fields that go through the field middleware and are counted there:
+// __typename is answered inline, deferred fields run later, and fields that cannot ask for
+// users are not counted.
+func countFields(fields []graphql.CollectedField, asking map[*ast.Field]bool) int {
 	n := 0
 	for _, f := range fields {
-		if f.Name != "__typename" && !f.IsDeferred() {
+		if f.Name != "__typename" && !f.IsDeferred() && asks(asking, f.Field) {
 			n++
 		}
 	}
 	return n
+}
+
+// asks reports whether the field may ask for users, itself or below it; without a map (not a
+// query, or no batched type named) every field may.
+func asks(asking map[*ast.Field]bool, f *ast.Field) bool {
+	return asking == nil || asking[f]
+}
+
+// askers maps every field of op, fragments included, to whether it may ask for users: it is of
+// the batched type, or a field below it is. A fragment's fields are the same *ast.Field
+// wherever it is spread, and so is the answer.
+func askers(op *ast.OperationDefinition, batched string) map[*ast.Field]bool {
+	out := map[*ast.Field]bool{}
+	fragments := map[string]bool{} // by name: whether it may ask (false while being walked)
+	var walk func(ast.SelectionSet) bool
+	walk = func(set ast.SelectionSet) bool {
+		asks := false
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				a, seen := out[s]
+				if !seen {
+					a = walk(s.SelectionSet) || (s.Definition != nil && s.Definition.Type.Name() == batched)
+					out[s] = a
+				}
+				asks = asks || a
+			case *ast.InlineFragment:
+				asks = walk(s.SelectionSet) || asks
+			case *ast.FragmentSpread:
+				a, seen := fragments[s.Name]
+				if !seen && s.Definition != nil {
+					fragments[s.Name] = false // a cycle (invalid anyway) ends here
+					a = walk(s.Definition.SelectionSet)
+					fragments[s.Name] = a
+				}
+				asks = asks || a
+			}
+		}
+		return asks
+	}
+	walk(op.SelectionSet)
+	return out
 }
 
 // objectsOf lists the objects of res gqlgen will certainly marshal now, by index: res itself
