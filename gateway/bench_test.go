@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -55,4 +56,50 @@ func BenchmarkSimpleQuery(b *testing.B) {
 // cache after the first run).
 func BenchmarkNestedQuery(b *testing.B) {
 	benchmarkQuery(b, inboxQuery)
+}
+
+// BenchmarkConcurrentTodoTasks is the load harness's query B in process: 20 clients at once ask for
+// 20 TODO items, each with its instance's tasks; identical reads in flight are shared.
+func BenchmarkConcurrentTodoTasks(b *testing.B) {
+	const query = `{ viewer { workItems(box: TODO, first: 20) { nodes { taskId name instance { id status tasks { nodes { id status result } } } } } } }`
+	h := newHarness(b, func(c *gateway.Config) { c.Limits.RateRequests = 0 })
+	body, err := json.Marshal(map[string]any{"query": query})
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := h.srv.Client()
+	client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64
+	do := func() error {
+		req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Weda-User-Id", h.me)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		out, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || bytes.Contains(out, []byte(`"errors"`)) {
+			return fmt.Errorf("status %d: %s", resp.StatusCode, out)
+		}
+		return nil
+	}
+	if err := do(); err != nil {
+		b.Fatal(err)
+	}
+	h.calls.reset()
+	b.ReportAllocs()
+	b.SetParallelism(10) // 20 clients on 2 cores
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := do(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(len(h.calls.calls()))/float64(b.N), "upstream-calls/op")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
