@@ -340,9 +340,17 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 	srv.Use(graph.NewBounds(graph.BoundLimits{MaxTokens: l.MaxTokens, MaxDepth: l.MaxDepth, MaxIntrospectionDepth: l.MaxIntroDepth,
 		MaxFields: l.MaxFields, MaxRepeats: l.MaxRepeats, MaxAliases: l.MaxAliases, MaxRootFields: l.MaxRootFields,
 		MaxDirectives: l.MaxDirectives}, 1000))
-	srv.Use(extension.FixedComplexityLimit(l.MaxComplexity))
+	costs, err := graph.NewComplexityLimit(l.MaxComplexity, 1000) // as many as the query cache holds
+	if err != nil {
+		return nil, err
+	}
+	srv.Use(costs)
 	// Tells the user batcher when no resolver can ask for another user: batches without a clock.
-	srv.Use(loader.Batching{Schema: graph.NewExecutableSchema(graph.Config{}).Schema(), Batched: "User"})
+	batching, err := loader.NewBatching(graph.NewExecutableSchema(graph.Config{}).Schema(), "User", 1000)
+	if err != nil {
+		return nil, err
+	}
+	srv.Use(batching)
 	srv.Use(g.metrics.GraphQLErrors())
 	srv.Use(g.metrics.Operations(registered, metrics.MaxOperationNames))
 	srv.Use(operationName{})

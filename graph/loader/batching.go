@@ -2,10 +2,12 @@ package loader
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/maypok86/otter/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -32,23 +34,36 @@ const ListWorkers = 64
 // with one below it in the document is neither counted nor announced (most of a screen: a
 // count, a task list's statuses), and costs the middleware nothing.
 type Batching struct {
-	Schema *ast.Schema
-	// Batched is the type whose fields ask the user batcher (the graph's User); every resolver
+	schema *ast.Schema
+	// batched is the type whose fields ask the user batcher (the graph's User); every resolver
 	// that calls Loaders.User or Users must return it. Empty: every field counts.
-	Batched string
+	batched string
+	// askers keeps askers' answer by operation node: the same document from gqlgen's query cache
+	// is walked once.
+	askers *otter.Cache[*ast.OperationDefinition, map[*ast.Field]bool]
+}
+
+// NewBatching returns the extension for schema, counting only the fields that can reach the
+// batched type (all of them when it is ""), remembering that for up to size operations.
+func NewBatching(schema *ast.Schema, batched string, size int) (*Batching, error) {
+	c, err := otter.New(&otter.Options[*ast.OperationDefinition, map[*ast.Field]bool]{MaximumSize: max(size, 1)})
+	if err != nil {
+		return nil, fmt.Errorf("batching cache: %w", err)
+	}
+	return &Batching{schema: schema, batched: batched, askers: c}, nil
 }
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationInterceptor
 	graphql.FieldInterceptor
-} = Batching{}
+} = (*Batching)(nil)
 
 // ExtensionName implements graphql.HandlerExtension.
-func (Batching) ExtensionName() string { return "UserBatching" }
+func (*Batching) ExtensionName() string { return "UserBatching" }
 
 // Validate implements graphql.HandlerExtension.
-func (Batching) Validate(graphql.ExecutableSchema) error { return nil }
+func (*Batching) Validate(graphql.ExecutableSchema) error { return nil }
 
 // pool is the announced children of one field's result (or of the operation's root), per
 // object: the list element's index, or 0.
@@ -69,15 +84,19 @@ type announcement struct {
 type poolKey struct{}
 
 // InterceptOperation announces a query's root fields, which gqlgen starts all at once.
-func (b Batching) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+func (b *Batching) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	l, ok := ctx.Value(ctxKey{}).(*Loaders)
 	oc := graphql.GetOperationContext(ctx)
 	if !ok || oc.Operation == nil || oc.Operation.Operation != ast.Query {
 		return next(ctx)
 	}
 	var asking map[*ast.Field]bool
-	if b.Batched != "" {
-		asking = askers(oc.Operation, b.Batched)
+	if b.batched != "" {
+		var found bool
+		if asking, found = b.askers.GetIfPresent(oc.Operation); !found {
+			asking = askers(oc.Operation, b.batched)
+			b.askers.Set(oc.Operation, asking)
+		}
 	}
 	n := countFields(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"}), asking)
 	root := &pool{objects: map[int]*announcement{0: {remaining: n}}, asking: asking}
@@ -87,7 +106,7 @@ func (b Batching) InterceptOperation(ctx context.Context, next graphql.Operation
 }
 
 // InterceptField counts the field while it runs, and announces its children before it returns.
-func (b Batching) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+func (b *Batching) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	l, ok := ctx.Value(ctxKey{}).(*Loaders)
 	fc := graphql.GetFieldContext(ctx)
 	if !ok || fc == nil {
@@ -186,12 +205,12 @@ func (b *userBatcher) release(ctx context.Context) int64 {
 
 // childFields is how many fields gqlgen will run through the middleware on each object the
 // field returns.
-func (b Batching) childFields(oc *graphql.OperationContext, f graphql.CollectedField, asking map[*ast.Field]bool) int {
+func (b *Batching) childFields(oc *graphql.OperationContext, f graphql.CollectedField, asking map[*ast.Field]bool) int {
 	if f.Definition == nil {
 		return 0
 	}
 	name := f.Definition.Type.Name()
-	def := b.Schema.Types[name]
+	def := b.schema.Types[name]
 	if def == nil || def.Kind != ast.Object {
 		return 0 // interfaces and unions would need the concrete type; counted as they start
 	}
