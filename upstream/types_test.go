@@ -162,3 +162,29 @@ func FuzzJSONString(f *testing.F) {
 		}
 	})
 }
+
+// UserInfo's hand-written encoding is byte for byte encoding/json's.
+func TestUserInfoEncodesAsEncodingJSON(t *testing.T) {
+	for _, id := range []string{"", "1550015555555555554", "kong test", `a"b`, `back\slash`, "<&>", "tab\there", "用户", "\x7f", "\xff"} {
+		for _, typ := range []int{0, 4, -1} {
+			assertUserInfoLikeEncodingJSON(t, id, typ)
+		}
+	}
+}
+
+func FuzzUserInfoEncoding(f *testing.F) {
+	f.Add("1550015555555555554", 4)
+	f.Add(`"<\u2028>"`, -7)
+	f.Fuzz(assertUserInfoLikeEncodingJSON)
+}
+
+func assertUserInfoLikeEncodingJSON(t *testing.T, id string, typ int) {
+	want, err := json.Marshal(struct {
+		UserID ID  `json:"UserId"`
+		Type   int `json:"Type"`
+	}{ID(id), typ})
+	require.NoError(t, err)
+	got, err := json.Marshal(UserInfo{UserID: ID(id), Type: typ})
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got))
+}
