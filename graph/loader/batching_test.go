@@ -50,7 +50,7 @@ func TestAskersAreTheFieldsAboveABatchedType(t *testing.T) {
 		"viewer.items.tasks": false, "viewer.items.tasks.status": false,
 		"viewer.items.owner": true, "viewer.items.owner.name": false,
 		"count": false,
-		"node": true, "node.tasks": false, "node.tasks.status": false, "node.owner": true, "node.owner.name": false,
+		"node":  true, "node.tasks": false, "node.tasks.status": false, "node.owner": true, "node.owner.name": false,
 		"again": true, "again.items": true, "again.items.owner": true, "again.items.owner.name": false,
 	}, byPath)
 	assert.True(t, asks(nil, doc.Operations[0].SelectionSet[0].(*ast.Field)), "without a map every field asks")
