@@ -106,15 +106,17 @@ func run(ctx context.Context, o options) error {
 		// One harness is every client: a per-user limit would measure itself. It stays on, at its
 		// highest setting (a million a minute, beyond these phases).
 		"RATE_LIMIT_REQUESTS=1000000"}, o.env...)
-	var admin string
+	// The admin port: the gateway's own allocation counters (and profiles with -cpuprofile).
+	admin, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	env = append(env, "METRICS_ADDR="+admin)
 	if o.profiles != "" {
 		if err := os.MkdirAll(o.profiles, 0o755); err != nil {
 			return err
 		}
-		if admin, err = freeAddr(); err != nil {
-			return err
-		}
-		env = append(env, "METRICS_ADDR="+admin, "PPROF=true")
+		env = append(env, "PPROF=true")
 	}
 	gwLog := filepath.Join(dir, "gateway.log")
 	gw, err := start(ctx, "gateway", bin, nil, env, gwLog,
@@ -208,6 +210,7 @@ func measure(ctx context.Context, o options, q query, api *sandboxAPI, gw *proc,
 	var ups, gws []result
 	var calls int64
 	var peak int64
+	var heap heapCounters
 	for round := 1; round <= o.rounds; round++ {
 		u := phase(ctx, client, ut, o.c, o.d)
 		ups = append(ups, u)
@@ -216,8 +219,12 @@ func measure(ctx context.Context, o options, q query, api *sandboxAPI, gw *proc,
 			return err
 		}
 		gw.resetPeakRSS()
+		heapBefore, err := allocations(ctx, admin)
+		if err != nil {
+			return err
+		}
 		var profiled <-chan error
-		if admin != "" && round == 1 {
+		if o.profiles != "" && round == 1 {
 			profiled = profile(ctx, admin, o.d, filepath.Join(o.profiles, q.name+".pprof"))
 		}
 		g := phase(ctx, client, gt, o.c, o.d)
@@ -231,12 +238,17 @@ func measure(ctx context.Context, o options, q query, api *sandboxAPI, gw *proc,
 		if err != nil {
 			return err
 		}
+		heapAfter, err := allocations(ctx, admin)
+		if err != nil {
+			return err
+		}
 		rss, err := gw.peakRSS()
 		if err != nil {
 			return err
 		}
 		calls += after - before
 		peak = max(peak, rss)
+		heap = heap.add(heapAfter.sub(heapBefore))
 		fmt.Printf("  round %d  upstream %8.0f req/s p50 %8s p99 %8s | gateway %7.0f req/s p50 %8s p99 %8s, %5.2f calls/query, RSS %5.1f MiB | ratio %.3f  (load %s)\n",
 			round, u.rate(), ms(u.pct(0.5)), ms(u.pct(0.99)), g.rate(), ms(g.pct(0.5)), ms(g.pct(0.99)),
 			perQuery(after-before, g.n), mib(rss), g.rate()/u.rate(), loadavg())
@@ -247,6 +259,8 @@ func measure(ctx context.Context, o options, q query, api *sandboxAPI, gw *proc,
 	fmt.Printf("  %-6s   upstream %8.0f req/s p50 %8s p99 %8s | gateway %7.0f req/s p50 %8s p99 %8s, %5.2f calls/query, peak RSS %5.1f MiB | ratio %.3f\n",
 		q.name, u.rate(), ms(u.pct(0.5)), ms(u.pct(0.99)), g.rate(), ms(g.pct(0.5)), ms(g.pct(0.99)),
 		perQuery(calls, g.n), mib(peak), g.rate()/u.rate())
+	fmt.Printf("  %-6s   the gateway process allocated %.0f objects and %.1f KB a query (its own runtime counters: the upstream client included, the sandbox and this load generator not)\n",
+		q.name, perQuery(heap.objects, g.n), perQuery(heap.bytes, g.n)/1024)
 	return nil
 }
 

@@ -227,3 +227,58 @@ func profile(ctx context.Context, admin string, d time.Duration, path string) <-
 	}()
 	return done
 }
+
+// heapCounters are the gateway's cumulative allocations, from its Go runtime.
+type heapCounters struct{ objects, bytes int64 }
+
+func (h heapCounters) sub(o heapCounters) heapCounters {
+	return heapCounters{h.objects - o.objects, h.bytes - o.bytes}
+}
+
+func (h heapCounters) add(o heapCounters) heapCounters {
+	return heapCounters{h.objects + o.objects, h.bytes + o.bytes}
+}
+
+// allocations reads the gateway's go_memstats_mallocs_total and go_memstats_alloc_bytes_total
+// from its metrics.
+func allocations(ctx context.Context, admin string) (heapCounters, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+admin+"/metrics", nil)
+	if err != nil {
+		return heapCounters{}, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return heapCounters{}, fmt.Errorf("the gateway's metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	var h heapCounters
+	found := 0
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		var dst *int64
+		switch name {
+		case "go_memstats_mallocs_total":
+			dst = &h.objects
+		case "go_memstats_alloc_bytes_total":
+			dst = &h.bytes
+		}
+		if !ok || dst == nil {
+			continue
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			return heapCounters{}, fmt.Errorf("the gateway's metrics: %s: %w", name, err)
+		}
+		*dst = int64(f)
+		found++
+	}
+	if err := sc.Err(); err != nil {
+		return heapCounters{}, err
+	}
+	if found != 2 {
+		return heapCounters{}, errors.New("the gateway's metrics lack go_memstats_mallocs_total or go_memstats_alloc_bytes_total")
+	}
+	return h, nil
+}
