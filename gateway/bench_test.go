@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/wedagraph/gateway/gateway"
 )
@@ -102,4 +103,42 @@ func BenchmarkConcurrentTodoTasks(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(len(h.calls.calls()))/float64(b.N), "upstream-calls/op")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// BenchmarkInboxAt20msUpstream: the inbox screen with every upstream call taking 20 ms and no
+// shared cache, so each run makes its three waves (the list, the calls per item, the user
+// batch). It reports the time a screen takes beyond those 60 ms: what the gateway itself adds.
+func BenchmarkInboxAt20msUpstream(b *testing.B) {
+	const wave = 20 * time.Millisecond
+	h := newHarness(b, func(c *gateway.Config) { c.Limits.RateRequests, c.ReferenceTTL = 0, 0 })
+	h.sb.SetLatency("", wave, 0)
+	body, err := json.Marshal(map[string]any{"query": inboxQuery})
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := h.srv.Client()
+	do := func() {
+		req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Weda-User-Id", h.me)
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || bytes.Contains(out, []byte(`"errors"`)) {
+			b.Fatalf("status %d: %s", resp.StatusCode, out)
+		}
+	}
+	do() // the token
+	h.calls.reset()
+	b.ResetTimer()
+	for b.Loop() {
+		do()
+	}
+	b.StopTimer()
+	perOp := b.Elapsed() / time.Duration(b.N)
+	b.ReportMetric(float64(perOp-3*wave)/float64(time.Millisecond), "ms-beyond-3-waves")
+	b.ReportMetric(float64(len(h.calls.calls()))/float64(b.N), "upstream-calls/op")
 }
