@@ -105,6 +105,20 @@ func (s *Service) task(ctx context.Context, id string) (*Task, error) {
 	return nil, notFound("task", id)
 }
 
+// InstanceStarter is the start-user filter a listing of instances runs with for the actor: an
+// operator lists anyone's, with the filter asked for (maybe none); anyone else lists the ones
+// they started (the rest of theirs are in their boxes), and asking for another's is FORBIDDEN,
+// before any call.
+func InstanceStarter(a Actor, asked string) (string, error) {
+	if a.Operator {
+		return asked, nil
+	}
+	if asked != "" && asked != a.UserID {
+		return "", forbidden("only operators list instances others started; use viewer.workItems")
+	}
+	return a.UserID, nil
+}
+
 // requireVisible answers NOT_FOUND, exactly as for a missing object, when the actor may not see
 // the instance.
 func (s *Service) requireVisible(ctx context.Context, a Actor, what, id, instanceID, starterID string) error {

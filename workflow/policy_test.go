@@ -137,3 +137,31 @@ func TestPolicyTable(t *testing.T) {
 		}
 	}
 }
+
+// Listing instances: an operator lists anyone's, anyone else only their own, whatever they ask.
+func TestInstanceStarter(t *testing.T) {
+	op := Actor{UserID: "op", Operator: true}
+	me := Actor{UserID: "me"}
+	for _, c := range []struct {
+		who       Actor
+		asked     string
+		want      string
+		forbidden bool
+	}{
+		{op, "", "", false},
+		{op, "someone", "someone", false},
+		{me, "", "me", false},
+		{me, "me", "me", false},
+		{me, "someone", "", true},
+	} {
+		got, err := InstanceStarter(c.who, c.asked)
+		if c.forbidden {
+			var we *Error
+			require.ErrorAs(t, err, &we, "%+v", c)
+			assert.Equal(t, CodeForbidden, we.Code)
+			continue
+		}
+		require.NoError(t, err, "%+v", c)
+		assert.Equal(t, c.want, got, "%+v", c)
+	}
+}
