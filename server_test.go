@@ -186,7 +186,7 @@ func TestStderrIsJSONOnlyWithRedisDown(t *testing.T) {
 func TestGCPercentDefault(t *testing.T) {
 	pct, ok := gcPercent(func(string) string { return "" })
 	assert.True(t, ok)
-	assert.Equal(t, 200, pct)
+	assert.Equal(t, 150, pct)
 	for _, set := range []string{"100", "off", "50"} {
 		_, ok := gcPercent(func(k string) string { return map[string]string{"GOGC": set}[k] })
 		assert.False(t, ok, "GOGC=%s is the operator's", set)

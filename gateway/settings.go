@@ -16,7 +16,7 @@ func Settings() []Setting {
 		{"PORT", "8080", "the HTTP port (0 picks a free one)"},
 		{"METRICS_ADDR", "off", "host:port serving Prometheus metrics at /metrics, never on the public port"},
 		{"METRICS", "true", "collect metrics (false: none, even with METRICS_ADDR)"},
-		{"GOGC", "200", "Go's GC target: the gateway raises Go's default of 100 unless this is set"},
+		{"GOGC", "150", "Go's GC target: the gateway raises Go's default of 100 unless this is set"},
 		{"PPROF", "false", "serve Go's profiles at /debug/pprof/ on METRICS_ADDR (never on the public port)"},
 		{"WEDA_ENV_ID", "none: the embedded sandbox", "the WeDa environment id"},
 		{"WEDA_REGION", "ap-shanghai", "the environment's region"},
