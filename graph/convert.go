@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/wedagraph/gateway/graph/model"
 	"github.com/wedagraph/gateway/upstream"
@@ -35,9 +36,11 @@ func instanceStatus(o upstream.OptInt, completed bool) model.InstanceStatus {
 	return model.InstanceStatusUnknown
 }
 
+var taskStatuses = map[int64]model.TaskStatus{1: model.TaskStatusTodo, 2: model.TaskStatusDone, 3: model.TaskStatusInvalid,
+	4: model.TaskStatusDraft, 5: model.TaskStatusToSubmit}
+
 func taskStatus(o upstream.OptInt) model.TaskStatus {
-	if s, ok := map[int64]model.TaskStatus{1: model.TaskStatusTodo, 2: model.TaskStatusDone, 3: model.TaskStatusInvalid,
-		4: model.TaskStatusDraft, 5: model.TaskStatusToSubmit}[o.Value]; ok && o.Valid {
+	if s, ok := taskStatuses[o.Value]; ok && o.Valid {
 		return s
 	}
 	return model.TaskStatusUnknown
@@ -146,13 +149,52 @@ func fromProcessInstance(p *upstream.ProcessInstance) *model.FlowInstance {
 	return inst
 }
 
+// taskBox holds a task and every optional value it points to: one allocation instead of nine
+// (a screen converts a hundred tasks).
+type taskBox struct {
+	task model.Task
+	node model.FlowNode
+	str  [3]string
+	num  [2]int
+	at   [2]time.Time
+}
+
 func toTask(t upstream.InstanceTask) *model.Task {
-	return &model.Task{ID: string(t.TaskID), InstanceID: string(t.InstanceID), FlowCode: string(t.FlowCode),
-		FlowName: model.Str(t.FlowName), Node: &model.FlowNode{ID: string(t.ElementID), Name: model.Str(t.ElementName)},
+	b := &taskBox{}
+	b.node = model.FlowNode{ID: string(t.ElementID), Name: strIn(&b.str[0], t.ElementName)}
+	b.task = model.Task{ID: string(t.TaskID), InstanceID: string(t.InstanceID), FlowCode: string(t.FlowCode),
+		FlowName: strIn(&b.str[1], t.FlowName), Node: &b.node,
 		AssigneeID: string(t.TaskAssignee.UserID), StartUserID: string(t.FlowStartUser.UserID),
-		Status: taskStatus(t.TaskStatus), StatusCode: codeOf(t.TaskStatus), Result: action(t.OperationResult),
-		ResultCode: codeOf(t.OperationResult), StartTime: model.Time(t.StartTime.Time), EndTime: model.Time(t.EndTime.Time),
-		PageURL: model.Str(t.PageTransitionURL)}
+		Status: taskStatus(t.TaskStatus), StatusCode: codeIn(&b.num[0], t.TaskStatus), Result: action(t.OperationResult),
+		ResultCode: codeIn(&b.num[1], t.OperationResult), StartTime: timeIn(&b.at[0], t.StartTime.Time),
+		EndTime: timeIn(&b.at[1], t.EndTime.Time), PageURL: strIn(&b.str[2], t.PageTransitionURL)}
+	return &b.task
+}
+
+// strIn, codeIn and timeIn are model.Str, codeOf and model.Time storing the value in dst, a
+// field of the object's box: nil for "", an absent code, the zero time.
+func strIn[S ~string](dst *string, s S) *string {
+	if s == "" {
+		return nil
+	}
+	*dst = string(s)
+	return dst
+}
+
+func codeIn(dst *int, o upstream.OptInt) *int {
+	if !o.Valid {
+		return nil
+	}
+	*dst = int(o.Value)
+	return dst
+}
+
+func timeIn(dst *time.Time, t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	*dst = t
+	return dst
 }
 
 func toOperation(op upstream.Operation) *model.Operation {
@@ -177,19 +219,31 @@ func toOperation(op upstream.Operation) *model.Operation {
 		RevokeText: model.Str(c.RevokeText), Result: model.Str(op.Result), Content: model.Str(op.Content), ContentValid: c.Valid}
 }
 
+// workItemBox is taskBox for a work item: one allocation instead of up to twenty.
+type workItemBox struct {
+	item model.WorkItem
+	node model.FlowNode
+	str  [9]string
+	num  [2]int
+	at   [6]time.Time
+}
+
 func toWorkItem(p *upstream.ProcessInstance, box model.WorkBox) *model.WorkItem {
-	w := &model.WorkItem{TaskID: model.Str(p.TaskID), InstanceID: string(p.InstanceID), Name: model.Str(p.Name),
-		Description: model.Str(p.Description), StartedBy: model.Str(p.StartedBy), StartUserID: string(p.StartUserID),
-		StartTime: model.Time(p.StartTime.Time), EndTime: model.Time(p.EndTime.Time), IsCompleted: bool(p.IsCompleted),
-		Status: instanceStatus(p.Status, bool(p.IsCompleted)), StatusCode: codeOf(p.Status),
+	b := &workItemBox{}
+	b.item = model.WorkItem{TaskID: strIn(&b.str[0], p.TaskID), InstanceID: string(p.InstanceID), Name: strIn(&b.str[1], p.Name),
+		Description: strIn(&b.str[2], p.Description), StartedBy: strIn(&b.str[3], p.StartedBy), StartUserID: string(p.StartUserID),
+		StartTime: timeIn(&b.at[0], p.StartTime.Time), EndTime: timeIn(&b.at[1], p.EndTime.Time), IsCompleted: bool(p.IsCompleted),
+		Status: instanceStatus(p.Status, bool(p.IsCompleted)), StatusCode: codeIn(&b.num[0], p.Status),
 		CanApprove: bool(p.CanApprove), CanRevoke: bool(p.CanRevoke), CanDelete: bool(p.CanDelete), IsSubmitNode: bool(p.BeSubmitNode),
-		CcID: model.Str(p.CcID), CcTime: model.Time(p.CcTime.Time), TaskStartTime: model.Time(p.TaskStartTime.Time),
-		TaskDealTime: model.Time(p.TaskDealTime.Time), TaskDealResult: action(p.TaskDealResult),
-		OperationName: model.Str(p.OperationName), Read: bool(p.BeRead), SupportsBatchHandle: bool(p.IsSupportBatchHandle),
-		FlowCode: model.Str(p.FlowCode), FlowVersion: model.Str(p.FlowVersion), Box: box, UserTaskType: model.UserTaskTypeUnknown}
+		CcID: strIn(&b.str[4], p.CcID), CcTime: timeIn(&b.at[2], p.CcTime.Time), TaskStartTime: timeIn(&b.at[3], p.TaskStartTime.Time),
+		TaskDealTime: timeIn(&b.at[4], p.TaskDealTime.Time), TaskDealResult: action(p.TaskDealResult),
+		OperationName: strIn(&b.str[5], p.OperationName), Read: bool(p.BeRead), SupportsBatchHandle: bool(p.IsSupportBatchHandle),
+		FlowCode: strIn(&b.str[6], p.FlowCode), FlowVersion: strIn(&b.str[7], p.FlowVersion), Box: box, UserTaskType: model.UserTaskTypeUnknown}
+	w := &b.item
 	w.ID = workItemID(box, p)
 	if p.CurrentNodeID != "" {
-		w.CurrentNode = &model.FlowNode{ID: string(p.CurrentNodeID), Name: model.Str(p.CurrentNodeName)}
+		b.node = model.FlowNode{ID: string(p.CurrentNodeID), Name: strIn(&b.str[8], p.CurrentNodeName)}
+		w.CurrentNode = &b.node
 	}
 	for _, id := range strings.Split(string(p.CurrentApprover), ",") {
 		if id = strings.TrimSpace(id); id != "" {
@@ -197,8 +251,8 @@ func toWorkItem(p *upstream.ProcessInstance, box model.WorkBox) *model.WorkItem 
 		}
 	}
 	if p.TaskWaitTime.Valid {
-		s := int(p.TaskWaitTime.Value / 1000)
-		w.TaskWaitSeconds = &s
+		b.num[1] = int(p.TaskWaitTime.Value / 1000)
+		w.TaskWaitSeconds = &b.num[1]
 	}
 	switch {
 	case p.UserTaskType.Valid && p.UserTaskType.Value == 1:
