@@ -70,7 +70,16 @@ type harness struct {
 	up    *upstream.Client // straight to the sandbox, to arrange state
 	calls *countingTransport
 	logs  *bytes.Buffer
+	logw  *lockedWriter // writes into logs
 	me    string
+}
+
+// logText is the log so far, read under the writer's lock: for lines a handler still running
+// (a WebSocket's) writes when it ends.
+func (h *harness) logText() string {
+	h.logw.mu.Lock()
+	defer h.logw.mu.Unlock()
+	return h.logs.String()
 }
 
 // newHarness points a gateway at a sandbox of the test's own, configured as a real WeDa would
@@ -94,12 +103,13 @@ func newHarnessWith(t testing.TB, opts sandbox.Options, mutate ...func(*gateway.
 		"WEDA_SECRET_KEY": key, "ALLOW_DEV_USER_HEADER": "true"}
 	ct := &countingTransport{base: upstream.NewTransport()}
 	logs := &bytes.Buffer{}
-	gw, srv := serve(t, env, &lockedWriter{w: logs}, append([]func(*gateway.Config){
+	logw := &lockedWriter{w: logs}
+	gw, srv := serve(t, env, logw, append([]func(*gateway.Config){
 		func(c *gateway.Config) { c.UpstreamTransport = ct }}, mutate...)...)
 	client, err := upstream.New(upstream.Config{BaseURL: up.URL,
 		Tokens: upstream.NewClientCredentials(up.URL, id, key, nil)})
 	require.NoError(t, err)
-	return &harness{t: t, gw: gw, srv: srv, sb: sb, up: client, calls: ct, logs: logs, me: sb.UserID(sandbox.DemoUser)}
+	return &harness{t: t, gw: gw, srv: srv, sb: sb, up: client, calls: ct, logs: logs, logw: logw, me: sb.UserID(sandbox.DemoUser)}
 }
 
 type lockedWriter struct {

@@ -258,3 +258,28 @@ func TestMessageReceivedSubscription(t *testing.T) {
 	assert.Contains(t, byID["1"], task, "the new message, with the task it points at")
 	assert.Contains(t, byID["2"], `"unread"`)
 }
+
+// A WebSocket's request line names every operation it carried, not only the first.
+func TestWebSocketLineNamesEveryOperation(t *testing.T) {
+	h := newHarness(t, still)
+	c := dialWS(t, h, map[string]any{"X-Weda-User-Id": h.me})
+	c.ack()
+	c.subscribe("1", `subscription Counts { workItemCounts { todo } }`, nil)
+	c.subscribe("2", `subscription Unread { messageCounts { type unread } }`, nil)
+	for range 2 { // each has started: its first event came
+		require.Equal(t, "next", c.next().Type)
+	}
+	require.NoError(t, c.conn.Close(coderws.StatusNormalClosure, ""))
+	var line map[string]any
+	require.Eventually(t, func() bool { // the line is written when the connection's handler ends
+		for _, l := range requestLines(t, h.logText()) {
+			if l["path"] == "/graphql" {
+				line = l
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 5*time.Millisecond)
+	names := strings.Split(line["operation"].(string), ",")
+	assert.ElementsMatch(t, []string{"Counts", "Unread"}, names)
+}

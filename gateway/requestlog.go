@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,13 +21,36 @@ type statsKey struct{}
 
 // requestStats collects, for the request's log line, what inner layers learn.
 type requestStats struct {
-	loaders   *loader.Loaders
-	viewer    string
-	operation string
-	// codes are the GraphQL error codes answered, each once. The parts of a deferred answer and
-	// a WebSocket's subscriptions run on goroutines of their own: mu guards codes and operation.
-	mu    sync.Mutex
-	codes []string
+	loaders *loader.Loaders
+	viewer  string
+	// operations are the operations' names, each once, and codes the GraphQL error codes
+	// answered, each once. The parts of a deferred answer and a WebSocket's subscriptions run on
+	// goroutines of their own: mu guards both.
+	mu         sync.Mutex
+	operations []string
+	codes      []string
+}
+
+// maxLoggedOperations bounds the names one line carries: a WebSocket may run any number.
+const maxLoggedOperations = 8
+
+func (st *requestStats) addOperation(name string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !slices.Contains(st.operations, name) && len(st.operations) <= maxLoggedOperations {
+		st.operations = append(st.operations, name)
+	}
+}
+
+// operation is the line's "operation": the name, or the names of a WebSocket's operations in
+// the order they started, "…" after the first maxLoggedOperations.
+func (st *requestStats) operation() string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.operations) > maxLoggedOperations {
+		return strings.Join(st.operations[:maxLoggedOperations], ",") + ",…"
+	}
+	return strings.Join(st.operations, ",")
 }
 
 func (st *requestStats) errorCodes() []string {
@@ -79,12 +103,7 @@ func (operationName) InterceptOperation(ctx context.Context, next graphql.Operat
 		if name == "" && oc.Operation != nil {
 			name = "(anonymous " + string(oc.Operation.Operation) + ")"
 		}
-		// One WebSocket carries many subscriptions, each on its own goroutine: the line names the first.
-		st.mu.Lock()
-		if st.operation == "" {
-			st.operation = name
-		}
-		st.mu.Unlock()
+		st.addOperation(name)
 	}
 	return next(ctx)
 }
@@ -111,10 +130,7 @@ func (g *Gateway) logRequests(next http.Handler) http.Handler {
 		if st.viewer != "" {
 			attrs = append(attrs, "viewer", st.viewer)
 		}
-		st.mu.Lock()
-		operation := st.operation
-		st.mu.Unlock()
-		if operation != "" {
+		if operation := st.operation(); operation != "" {
 			attrs = append(attrs, "operation", operation)
 		}
 		if len(codes) > 0 {
