@@ -20,7 +20,7 @@ func TestScreensFitTheComplexityLimit(t *testing.T) {
 	require.NoError(t, err)
 	es := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}, Complexity: graph.Complexity()})
 	cost := func(q string) int {
-		doc, errs := gqlparser.LoadQuery(es.Schema(), q)
+		doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), q, nil)
 		require.Empty(t, errs)
 		return complexity.Calculate(context.Background(), es, doc.Operations[0], nil)
 	}

@@ -56,10 +56,6 @@ func (g *Gateway) userLimit() func(http.Handler) http.Handler {
 func (g *Gateway) rateLimit(n int, stage string, key func(*http.Request) (string, error)) func(http.Handler) http.Handler {
 	window := g.cfg.Limits.RateWindow
 	opts := []httprate.Option{
-		httprate.WithKeyFuncs(func(r *http.Request) (string, error) {
-			k, err := key(r)
-			return stage + ":" + k, err
-		}),
 		httprate.WithLimitHandler(func(w http.ResponseWriter, _ *http.Request) {
 			auth.WriteError(w, http.StatusTooManyRequests, "RATE_LIMITED",
 				fmt.Sprintf("more than %d requests in %s from this %s: slow down, and retry after the Retry-After header's seconds",
@@ -69,7 +65,10 @@ func (g *Gateway) rateLimit(n int, stage string, key func(*http.Request) (string
 	if g.redis != nil {
 		opts = append(opts, httprate.WithLimitCounter(&redisCounter{client: g.redis, log: g.log}))
 	}
-	return httprate.Limit(n, window, opts...)
+	return httprate.LimitBy(n, window, func(r *http.Request) (string, error) {
+		k, err := key(r)
+		return stage + ":" + k, err
+	}, opts...)
 }
 
 // clientAddress returns how to find a request's client address. The direct peer is the client

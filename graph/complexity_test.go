@@ -18,7 +18,7 @@ func TestComplexityLimitCostsAnOperationWithoutVariablesOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, limit.Validate(es))
 	parse := func(query string) *ast.QueryDocument { // what gqlgen's query cache hands out
-		doc, errs := gqlparser.LoadQuery(es.Schema(), query)
+		doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), query, nil)
 		require.Empty(t, errs)
 		return doc
 	}

@@ -18,7 +18,7 @@ func TestReadmeExamplesAreValid(t *testing.T) {
 	blocks := regexp.MustCompile("(?s)```graphql\n(.*?)```").FindAllStringSubmatch(string(readme), -1)
 	require.GreaterOrEqual(t, len(blocks), 6, "the README shows queries and mutations")
 	for _, b := range blocks {
-		_, errs := gqlparser.LoadQuery(schema, b[1])
+		_, errs := gqlparser.LoadQueryWithRules(schema, b[1], nil)
 		assert.Empty(t, errs, "README example:\n%s", b[1])
 	}
 }

@@ -108,7 +108,7 @@ func TestPolicyTable(t *testing.T) {
 				w := newWorld(t)
 				s := w.service(memoryStore(t), nil)
 				var err error
-				before := w.sb.Calls(row.endpoint)
+				var before int64
 				if row.do == nil {
 					_, pending := w.choice(s)
 					before = w.sb.Calls(row.endpoint)

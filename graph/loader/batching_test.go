@@ -19,13 +19,13 @@ func TestAskersAreTheFieldsAboveABatchedType(t *testing.T) {
 		type Item implements Node { id: ID, name: String, owner: User, tasks: [Task] }
 		type Task { status: String }
 		type User { name: String }`})
-	doc, errs := gqlparser.LoadQuery(schema, `{
+	doc, errs := gqlparser.LoadQueryWithRules(schema, `{
 		viewer { total items { name tasks { status } ...Own } }
 		count
 		node { ... on Item { tasks { status } owner { name } } }
 		again: viewer { items { ...Own } }
 	}
-	fragment Own on Item { owner { name } }`)
+	fragment Own on Item { owner { name } }`, nil)
 	require.Empty(t, errs)
 	asking := askers(doc.Operations[0], "User")
 
