@@ -185,7 +185,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	var payload []byte
 	if cl.body != nil {
 		var err error
-		if payload, err = json.Marshal(cl.body); err != nil {
+		if payload, err = encodeBody(cl.body); err != nil {
 			return &Error{Endpoint: cl.endpoint, Kind: KindInvalidInput, Message: "encoding request", Err: err}
 		}
 	}

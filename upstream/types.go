@@ -298,37 +298,6 @@ const (
 	SourceInternal = 4
 )
 
-// MarshalJSON implements json.Marshaler. Nearly every read's body carries a UserInfo: it is
-// written directly, byte for byte what encoding/json writes for {UserId, Type}, without a
-// nested encoder.
-func (u UserInfo) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, len(`{"UserId":"","Type":}`)+len(u.UserID)+4)
-	b = append(b, `{"UserId":`...)
-	if plainJSONString(string(u.UserID)) {
-		b = append(append(append(b, '"'), u.UserID...), '"')
-	} else {
-		quoted, err := json.Marshal(string(u.UserID))
-		if err != nil {
-			return nil, err
-		}
-		b = append(b, quoted...)
-	}
-	b = append(b, `,"Type":`...)
-	b = strconv.AppendInt(b, int64(u.Type), 10)
-	return append(b, '}'), nil
-}
-
-// plainJSONString reports whether encoding/json writes s between quotes as it is: printable
-// ASCII with nothing it escapes.
-func plainJSONString(s string) bool {
-	for i := range len(s) {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			return false
-		}
-	}
-	return true
-}
-
 // UnmarshalJSON implements json.Unmarshaler.
 func (u *UserInfo) UnmarshalJSON(b []byte) error {
 	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {

@@ -545,10 +545,7 @@ func (c *Client) ListProcessInstancesCount(ctx context.Context, user UserInfo, p
 	var out struct {
 		TotalCounts []BoxCount `json:"TotalCounts"`
 	}
-	err := c.workflow(ctx, "ListProcessInstancesCount", false, struct {
-		UserInfo UserInfo `json:"UserInfo"`
-		PageType string   `json:"PageType,omitempty"`
-	}{user, pageType}, &out)
+	err := c.workflow(ctx, "ListProcessInstancesCount", false, countsRequest{user, pageType}, &out)
 	if err != nil {
 		return nil, err
 	}

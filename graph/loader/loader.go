@@ -59,6 +59,9 @@ func guard(log *slog.Logger, fn func() error) (err error) {
 
 // presentable hides a recovered panic behind the field's INTERNAL_SERVER_ERROR.
 func presentable(err error) error {
+	if err == nil { // the usual case, without errors.As's allocation
+		return nil
+	}
 	var p *panicked
 	if errors.As(err, &p) {
 		return internalError()
@@ -190,7 +193,12 @@ func own(err error) error {
 }
 
 func key(endpoint string, req any) string {
-	b, _ := json.Marshal(req)
+	var b []byte
+	if m, ok := req.(json.Marshaler); ok { // the client's request bodies write themselves
+		b, _ = m.MarshalJSON()
+	} else {
+		b, _ = json.Marshal(req)
+	}
 	return endpoint + ":" + string(b)
 }
 
