@@ -44,10 +44,8 @@ func copyValue(dst, src reflect.Value) {
 		dst.Set(n)
 	case reflect.Struct:
 		dst.Set(src)
-		for i := range t.NumField() {
-			if f := t.Field(i); f.IsExported() && holdsReferences(f.Type) {
-				copyValue(dst.Field(i), src.Field(i))
-			}
+		for _, i := range referenceFields(t) {
+			copyValue(dst.Field(i), src.Field(i))
 		}
 	case reflect.Slice:
 		if src.IsNil() {
@@ -73,10 +71,18 @@ func copyValue(dst, src reflect.Value) {
 			return
 		}
 		n := reflect.MakeMapWithSize(t, src.Len())
+		// One key and one value, reused: SetMapIndex copies them in. Keys are compared by
+		// value, so sharing what one holds changes nothing.
+		k, v := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
+		deep := holdsReferences(t.Elem())
 		for it := src.MapRange(); it.Next(); {
-			v := reflect.New(t.Elem()).Elem()
-			copyValue(v, it.Value())
-			n.SetMapIndex(it.Key(), v) // keys are compared by value: sharing one changes nothing
+			k.SetIterKey(it)
+			if deep {
+				copyValue(v, it.Value())
+			} else {
+				v.SetIterValue(it)
+			}
+			n.SetMapIndex(k, v)
 		}
 		dst.Set(n)
 	default:
@@ -84,8 +90,26 @@ func copyValue(dst, src reflect.Value) {
 	}
 }
 
-// referenceKinds caches holdsReferences by type.
-var referenceKinds sync.Map // reflect.Type → bool
+// referenceKinds caches holdsReferences by type; structFields, referenceFields by struct type.
+// A copy visits every element of a list of records: looking a struct's fields up each time
+// (reflect builds a StructField per call) cost as much as the copy.
+var referenceKinds, structFields sync.Map // reflect.Type → bool; reflect.Type → []int
+
+// referenceFields returns the indices of the exported fields of the struct type t that hold
+// references.
+func referenceFields(t reflect.Type) []int {
+	if v, ok := structFields.Load(t); ok {
+		return v.([]int)
+	}
+	var out []int
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() && holdsReferences(f.Type) {
+			out = append(out, i)
+		}
+	}
+	structFields.Store(t, out)
+	return out
+}
 
 // holdsReferences reports whether a value of t can reach memory a copy would share: through a
 // pointer, slice, map or interface in it or in an exported field.

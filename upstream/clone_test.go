@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"net/http"
 	"reflect"
 	"sync"
 	"testing"
@@ -163,4 +164,22 @@ func TestCloneIntoCopiesEveryReference(t *testing.T) {
 	assert.Equal(t, src, dst)
 	assert.True(t, reflect.ValueOf(dst).Elem().FieldByName("At").Interface().(Time).zoneless, "unexported fields copied")
 	assertNothingShared(t, reflect.ValueOf(src), reflect.ValueOf(dst), "")
+}
+
+// BenchmarkCloneWorkItems copies a 20-record workbench page (the vendor's records, repeated):
+// what each waiter on a shared ListProcessInstances gets.
+func BenchmarkCloneWorkItems(b *testing.B) {
+	var page WorkItems
+	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}}
+	require.NoError(b, decodeWorkflow("ListProcessInstances", resp, []byte(vendorExample(b, "12")), "", &page))
+	require.NotEmpty(b, page.Records)
+	for len(page.Records) < 20 {
+		page.Records = append(page.Records, page.Records...)
+	}
+	page.Records = page.Records[:20]
+	b.ReportAllocs()
+	for b.Loop() {
+		var out WorkItems
+		cloneInto(&out, &page)
+	}
 }
