@@ -122,24 +122,31 @@ func (g *Gateway) logRequests(next http.Handler) http.Handler {
 			st.addCodes(refusal.errors())
 			codes = st.errorCodes()
 		}
-		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", ww.Status(), "bytes", ww.BytesWritten(),
-			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", middleware.GetReqID(r.Context())}
-		if st.loaders != nil {
-			attrs = append(attrs, "upstream_calls", st.loaders.Calls())
-		}
-		if st.viewer != "" {
-			attrs = append(attrs, "viewer", st.viewer)
-		}
-		if operation := st.operation(); operation != "" {
-			attrs = append(attrs, "operation", operation)
-		}
-		if len(codes) > 0 {
-			attrs = append(attrs, "error_codes", codes)
-		}
 		level := slog.LevelInfo
 		if probes[r.URL.Path] { // every few seconds from every load balancer: noise unless debugging
 			level = slog.LevelDebug
 		}
-		g.log.Log(r.Context(), level, "request", attrs...)
+		if !g.log.Enabled(r.Context(), level) {
+			return
+		}
+		// slog.Attr keeps numbers unboxed: one allocation for the line's attributes, not one each.
+		attrs := make([]slog.Attr, 0, 10)
+		attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", ww.Status()), slog.Int("bytes", ww.BytesWritten()),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.String("request_id", middleware.GetReqID(r.Context())))
+		if st.loaders != nil {
+			attrs = append(attrs, slog.Int64("upstream_calls", st.loaders.Calls()))
+		}
+		if st.viewer != "" {
+			attrs = append(attrs, slog.String("viewer", st.viewer))
+		}
+		if operation := st.operation(); operation != "" {
+			attrs = append(attrs, slog.String("operation", operation))
+		}
+		if len(codes) > 0 {
+			attrs = append(attrs, slog.Any("error_codes", codes))
+		}
+		g.log.LogAttrs(r.Context(), level, "request", attrs...)
 	})
 }
