@@ -522,7 +522,6 @@ type ViewerResolver interface {
 	MessageCounts(ctx context.Context, obj *model.Viewer, typeArg *model.MessageType) ([]*model.MessageCount, error)
 }
 type WorkItemResolver interface {
-	Instance(ctx context.Context, obj *model.WorkItem) (*model.FlowInstance, error)
 	Task(ctx context.Context, obj *model.WorkItem) (*model.Task, error)
 
 	StartUser(ctx context.Context, obj *model.WorkItem) (*model.User, error)
@@ -10829,7 +10828,7 @@ func (ec *executionContext) _WorkItem_instance(ctx context.Context, field graphq
 			return ec.fieldContext_WorkItem_instance(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.WorkItem().Instance(ctx, obj)
+			return obj.Instance(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.FlowInstance) graphql.Marshaler {
@@ -10844,7 +10843,7 @@ func (ec *executionContext) fieldContext_WorkItem_instance(_ context.Context, fi
 		Object:     "WorkItem",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FlowInstance(ctx, field)
 		},
@@ -15896,11 +15895,10 @@ func (ec *executionContext) _WorkItem(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "instance":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._WorkItem_instance(ctx, field, obj)
-				})
+			out.Values[i] = ec._WorkItem_instance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "task":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
