@@ -66,11 +66,12 @@ func (*Batching) ExtensionName() string { return "UserBatching" }
 func (*Batching) Validate(graphql.ExecutableSchema) error { return nil }
 
 // pool is the announced children of one field's result (or of the operation's root), per
-// object: the list element's index, or 0.
+// object: the list element's index, or 0. objects is written before gqlgen starts the children
+// and never resized.
 type pool struct {
 	mu      sync.Mutex
 	list    bool
-	objects map[int]*announcement
+	objects []announcement // by index; a zero announcement is none
 	// asking is, in a query, which of its fields may ask for users (see askers), handed down
 	// from pool to pool; read-only. Nil: any field may.
 	asking map[*ast.Field]bool
@@ -99,7 +100,7 @@ func (b *Batching) InterceptOperation(ctx context.Context, next graphql.Operatio
 		}
 	}
 	n := countFields(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"}), asking)
-	root := &pool{objects: map[int]*announcement{0: {remaining: n}}, asking: asking}
+	root := &pool{objects: []announcement{{remaining: n}}, asking: asking}
 	l.users.register(nil, root)
 	l.users.enter(int64(n))
 	return next(context.WithValue(ctx, poolKey{}, root))
@@ -127,7 +128,7 @@ func (b *Batching) InterceptField(ctx context.Context, next graphql.Resolver) (a
 	if len(fc.Field.Selections) == 0 {
 		return next(ctx) // a leaf has no children to announce: no pool, no context of its own
 	}
-	mine := &pool{objects: map[int]*announcement{}, asking: asking}
+	mine := &pool{asking: asking}
 	res, err := next(context.WithValue(ctx, poolKey{}, mine))
 	// A subscription's children run once per event, maybe never: counted as they start.
 	oc := graphql.GetOperationContext(ctx)
@@ -138,15 +139,12 @@ func (b *Batching) InterceptField(ctx context.Context, next graphql.Resolver) (a
 	if per == 0 {
 		return res, err
 	}
-	indices, list := objectsOf(res)
-	// Written before gqlgen starts the children, which read it.
-	mine.list = list
-	for _, i := range indices {
-		mine.objects[i] = &announcement{remaining: per}
-	}
-	if len(indices) > 0 {
+	objects, list, n := objectsOf(res, per)
+	// Written before gqlgen starts the children, which read them.
+	mine.list, mine.objects = list, objects
+	if n > 0 {
 		l.users.register(fc, mine)
-		l.users.enter(int64(len(indices) * per))
+		l.users.enter(int64(n * per))
 	}
 	return res, err
 }
@@ -166,8 +164,11 @@ func claim(p *pool, fc *graphql.FieldContext) bool {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	a := p.objects[i]
-	if a == nil || a.released || a.remaining == 0 {
+	if i >= len(p.objects) {
+		return false
+	}
+	a := &p.objects[i]
+	if a.released || a.remaining == 0 {
 		return false
 	}
 	a.remaining--
@@ -190,7 +191,8 @@ func (b *userBatcher) release(ctx context.Context) int64 {
 		if f.Index == nil && !f.IsResolver {
 			if p := b.pools[owner]; p != nil {
 				p.mu.Lock()
-				if a := p.objects[i]; a != nil && !a.released {
+				if i < len(p.objects) && !p.objects[i].released {
+					a := &p.objects[i]
 					a.released = true
 					n += int64(a.remaining)
 					a.remaining = 0
@@ -272,33 +274,38 @@ func askers(op *ast.OperationDefinition, batched string) map[*ast.Field]bool {
 	return out
 }
 
-// objectsOf lists the objects of res gqlgen will certainly marshal now, by index: res itself
-// (0), or the non-nil elements of a list below ListWorkers. A list of lists is left to count as
-// it starts.
-func objectsOf(res any) (indices []int, list bool) {
+// objectsOf announces per fields on each object of res gqlgen will certainly marshal now, by
+// index: res itself (0), or the non-nil elements of a list below ListWorkers (list). A list of
+// lists is left to count as it starts. n is how many objects were announced.
+func objectsOf(res any, per int) (objects []announcement, list bool, n int) {
 	v := reflect.ValueOf(res)
 	switch v.Kind() {
 	case reflect.Chan, reflect.Func:
-		return nil, false
+		return nil, false, 0
 	case reflect.Pointer, reflect.Interface, reflect.Map:
 		if v.IsNil() {
-			return nil, false
+			return nil, false, 0
 		}
-		return []int{0}, false
+		return []announcement{{remaining: per}}, false, 1
 	case reflect.Slice, reflect.Array:
-		for i := range min(v.Len(), ListWorkers) {
+		size := min(v.Len(), ListWorkers)
+		for i := range size {
 			e := v.Index(i)
 			switch e.Kind() {
 			case reflect.Slice, reflect.Array:
-				return nil, true
+				return nil, true, 0
 			case reflect.Pointer, reflect.Interface:
 				if e.IsNil() {
 					continue
 				}
 			}
-			indices = append(indices, i)
+			if objects == nil {
+				objects = make([]announcement, size)
+			}
+			objects[i].remaining = per
+			n++
 		}
-		return indices, true
+		return objects, true, n
 	}
-	return []int{0}, false
+	return []announcement{{remaining: per}}, false, 1
 }
