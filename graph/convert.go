@@ -108,9 +108,21 @@ func toUser(u *upstream.User) *model.User {
 	if u == nil {
 		return nil
 	}
-	return &model.User{ID: string(u.ID), Name: string(u.Name), NickName: model.Str(u.NickName), EmailAddress: model.Str(u.Email),
-		PhoneNumber: model.Str(u.Phone), Source: userSource(u.SourceCode()), SourceCode: codeOf(u.SourceCode()), Description: model.Str(u.UserDesc),
-		CreatedAt: model.Time(u.CreatedAt.Time), UpdatedAt: model.Time(u.UpdatedAt.Time)}
+	b := &userBox{}
+	b.user = model.User{ID: string(u.ID), Name: string(u.Name), NickName: strIn(&b.str[0], u.NickName),
+		EmailAddress: strIn(&b.str[1], u.Email), PhoneNumber: strIn(&b.str[2], u.Phone), Source: userSource(u.SourceCode()),
+		SourceCode: codeIn(&b.num, u.SourceCode()), Description: strIn(&b.str[3], u.UserDesc),
+		CreatedAt: timeIn(&b.at[0], u.CreatedAt.Time), UpdatedAt: timeIn(&b.at[1], u.UpdatedAt.Time)}
+	return &b.user
+}
+
+// userBox is taskBox for a user: one allocation instead of up to seven (every assignee and
+// operator of a screen).
+type userBox struct {
+	user model.User
+	str  [4]string
+	num  int
+	at   [2]time.Time
 }
 
 func toUsers(us []*upstream.User) []*model.User {
@@ -213,10 +225,21 @@ func toOperation(op upstream.Operation) *model.Operation {
 	for id := range c.Mentions {
 		mentions = append(mentions, id)
 	}
-	return &model.Operation{NodeName: model.Str(op.ElementName), Time: model.Time(op.CreateTime.Time),
-		OperatorID: string(op.OperatorUser), Action: action(c.Action), ActionCode: codeOf(c.Action),
-		Comment: model.Str(c.Comment), CcUserIDs: ids(c.CcUserIDs), CounterSignerIDs: signers, MentionIDs: mentions,
-		RevokeText: model.Str(c.RevokeText), Result: model.Str(op.Result), Content: model.Str(op.Content), ContentValid: c.Valid}
+	b := &operationBox{}
+	b.op = model.Operation{NodeName: strIn(&b.str[0], op.ElementName), Time: timeIn(&b.at, op.CreateTime.Time),
+		OperatorID: string(op.OperatorUser), Action: action(c.Action), ActionCode: codeIn(&b.num, c.Action),
+		Comment: strIn(&b.str[1], c.Comment), CcUserIDs: ids(c.CcUserIDs), CounterSignerIDs: signers, MentionIDs: mentions,
+		RevokeText: strIn(&b.str[2], c.RevokeText), Result: strIn(&b.str[3], op.Result), Content: strIn(&b.str[4], op.Content),
+		ContentValid: c.Valid}
+	return &b.op
+}
+
+// operationBox is taskBox for an entry of an instance's history.
+type operationBox struct {
+	op  model.Operation
+	str [5]string
+	num int
+	at  time.Time
 }
 
 // workItemBox is taskBox for a work item: one allocation instead of up to twenty.
