@@ -120,3 +120,20 @@ func TestLogLines(t *testing.T) {
 	assert.Equal(t, 4, lines)
 	assert.Equal(t, 2, problems)
 }
+
+// In our runs whichever build was measured second in a round ran faster: the order alternates,
+// so an even number of rounds gives each build both places.
+func TestRotatedAlternatesWhoGoesFirst(t *testing.T) {
+	a, b := &side{g: &gateway{name: "gateway"}}, &side{g: &gateway{name: "base"}}
+	sides := []*side{a, b}
+	assert.Equal(t, []*side{a, b}, rotated(sides, 1))
+	assert.Equal(t, []*side{b, a}, rotated(sides, 2))
+	assert.Equal(t, []*side{a, b}, rotated(sides, 3))
+	assert.Equal(t, []*side{a}, rotated([]*side{a}, 2))
+	assert.Equal(t, []*side{a, b}, sides, "the caller's order is left alone")
+}
+
+func TestLineGivesAPhasesFigures(t *testing.T) {
+	r := result{n: 4, elapsed: 2 * time.Second, lat: []time.Duration{time.Millisecond, 2 * time.Millisecond, 3 * time.Millisecond, 4 * time.Millisecond}}
+	assert.Equal(t, "      2 req/s p50   2.00ms p99   3.00ms,  1.50 calls/query, RSS  32.0 MiB", line(r, 6, 32<<20, "RSS"))
+}

@@ -11,7 +11,10 @@
 // baseline request alone, sent straight to the sandbox exactly as the gateway sent it, and the
 // gateway. It prints req/s, p50/p99, upstream calls per query (the sandbox's /_sandbox/calls),
 // the gateway's peak RSS (VmHWM) and the ratio gateway ÷ upstream alone, with the machine's
-// load. Everything is on loopback; everything it starts it stops.
+// load. With -base, a second build runs beside the first over the same sandbox and is measured
+// in the same rounds (their order alternating), for the ratio gateway ÷ base: comparing two
+// builds across runs on a shared machine measures the machine. Everything is on loopback;
+// everything it starts it stops.
 package main
 
 import (
@@ -34,6 +37,7 @@ type options struct {
 	rounds  int
 	queries []query
 	bin     string
+	base    string // another build measured beside bin, or ""
 	env     []string
 	// profiles, when set, is a directory: each query's first gateway round is CPU-profiled into
 	// <query>.pprof there (PGO: go tool pprof -proto dir/*.pprof > default.pgo).
@@ -48,6 +52,7 @@ func main() {
 	flag.DurationVar(&o.warm, "warmup", time.Second, "unmeasured load before each query's first round")
 	flag.IntVar(&o.rounds, "rounds", 2, "rounds, each the upstream alone then the gateway")
 	flag.StringVar(&o.bin, "bin", "", "a built weda-gateway binary (default: go build it into a temporary directory)")
+	flag.StringVar(&o.base, "base", "", "another weda-gateway binary (say, main's build) measured beside it in the same rounds: gateway ÷ base")
 	gwEnv := flag.String("env", "", "extra gateway settings, comma-separated NAME=value (e.g. UPSTREAM_COALESCE=false)")
 	flag.StringVar(&o.profiles, "cpuprofile", "", "a directory: write the gateway's CPU profile of each query's first round there")
 	flag.Parse()
@@ -106,26 +111,26 @@ func run(ctx context.Context, o options) error {
 		// One harness is every client: a per-user limit would measure itself. It stays on, at its
 		// highest setting (a million a minute, beyond these phases).
 		"RATE_LIMIT_REQUESTS=1000000"}, o.env...)
-	// The admin port: the gateway's own allocation counters (and profiles with -cpuprofile).
-	admin, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	env = append(env, "METRICS_ADDR="+admin)
 	if o.profiles != "" {
 		if err := os.MkdirAll(o.profiles, 0o755); err != nil {
 			return err
 		}
-		env = append(env, "PPROF=true")
 	}
-	gwLog := filepath.Join(dir, "gateway.log")
-	gw, err := start(ctx, "gateway", bin, nil, env, gwLog,
-		map[string]*regexp.Regexp{"port": regexp.MustCompile(`http://localhost:(\d+)/graphql`)})
+	// Each gateway's admin port gives its own allocation counters (and profiles).
+	gw, err := startGateway(ctx, "gateway", bin, dir, env, o.profiles != "")
 	if err != nil {
 		return err
 	}
-	defer gw.stop()
-	gatewayURL := "http://127.0.0.1:" + gw.lines["port"]
+	defer gw.proc.stop()
+	gateways := []*gateway{gw}
+	if o.base != "" {
+		base, err := startGateway(ctx, "base", o.base, dir, env, o.profiles != "")
+		if err != nil {
+			return err
+		}
+		defer base.proc.stop()
+		gateways = append(gateways, base)
+	}
 
 	api := &sandboxAPI{base: sb.lines["url"], client: newClient(4)}
 	if err := api.login(ctx); err != nil {
@@ -138,23 +143,29 @@ func run(ctx context.Context, o options) error {
 	demo := sb.lines["demo"]
 	fmt.Printf("weda-gateway load: %d connections, %s × %d rounds (alternating upstream alone / gateway); load average %s\n",
 		o.c, o.d, o.rounds, loadavg())
-	fmt.Printf("sandbox %s, gateway %s (log %s), %d seeded users, demo user %s\n", api.base, gatewayURL, gwLog, len(users), demo)
+	for _, g := range gateways {
+		fmt.Printf("%s %s (log %s)\n", g.name, g.url, g.log)
+	}
+	fmt.Printf("sandbox %s, %d seeded users, demo user %s\n", api.base, len(users), demo)
 	client := newClient(o.c)
 	for _, q := range o.queries {
-		if err := measure(ctx, o, q, api, gw, client, gatewayURL, admin, demo, users); err != nil {
+		if err := measure(ctx, o, q, api, gateways, client, demo, users); err != nil {
 			return fmt.Errorf("query %s: %w", q.name, err)
 		}
 	}
-	lines, problems := logLines(gwLog)
-	fmt.Printf("gateway log: %d lines, %d at level WARN or ERROR; load average at the end: %s\n", lines, problems, loadavg())
+	for _, g := range gateways {
+		lines, problems := logLines(g.log)
+		fmt.Printf("%s log: %d lines, %d at level WARN or ERROR\n", g.name, lines, problems)
+	}
+	fmt.Printf("load average at the end: %s\n", loadavg())
 	return nil
 }
 
-func measure(ctx context.Context, o options, q query, api *sandboxAPI, gw *proc, client *http.Client,
-	gatewayURL, admin, demo string, users []string) error {
+func measure(ctx context.Context, o options, q query, api *sandboxAPI, gateways []*gateway, client *http.Client,
+	demo string, users []string) error {
 	var vars map[string]any
 	if q.needsInstance {
-		id, err := firstInstance(ctx, client, gatewayURL, demo)
+		id, err := firstInstance(ctx, client, gateways[0].url, demo)
 		if err != nil {
 			return err
 		}
@@ -168,19 +179,29 @@ func measure(ctx context.Context, o options, q query, api *sandboxAPI, gw *proc,
 			}
 		}
 	}
-	gt, err := graphqlTarget(gatewayURL, q, vars, viewers)
-	if err != nil {
-		return err
+	sides := make([]*side, len(gateways))
+	for i, g := range gateways {
+		t, err := graphqlTarget(g.url, q, vars, viewers)
+		if err != nil {
+			return err
+		}
+		sides[i] = &side{g: g, target: t}
 	}
+	gt := sides[0].target
 	// Once cold and traced, once for every other viewer to warm the gateway's caches, then once
 	// traced again: the calls a warm gateway makes alone.
 	cold, err := api.trace(ctx, func() error { return send(ctx, client, gt, 0) })
 	if err != nil {
 		return fmt.Errorf("the gateway's answer: %w", err)
 	}
-	for i := 1; i < len(viewers); i++ {
-		if err := send(ctx, client, gt, i); err != nil {
-			return fmt.Errorf("the gateway's answer (viewer %s): %w", viewers[i], err)
+	for _, s := range sides {
+		for i := range viewers {
+			if s == sides[0] && i == 0 {
+				continue
+			}
+			if err := send(ctx, client, s.target, i); err != nil {
+				return fmt.Errorf("the %s's answer (viewer %s): %w", s.g.name, viewers[i], err)
+			}
 		}
 	}
 	traced, err := api.trace(ctx, func() error { return send(ctx, client, gt, 0) })
@@ -205,62 +226,54 @@ func measure(ctx context.Context, o options, q query, api *sandboxAPI, gw *proc,
 		q.name, q.about, len(viewers), len(traced), summary(traced), len(cold), summary(cold), q.baseline)
 	if o.warm > 0 {
 		phase(ctx, client, ut, o.c, o.warm)
-		phase(ctx, client, gt, o.c, o.warm)
+		for _, s := range sides {
+			phase(ctx, client, s.target, o.c, o.warm)
+		}
 	}
-	var ups, gws []result
-	var calls int64
-	var peak int64
-	var heap heapCounters
+	var ups []result
 	for round := 1; round <= o.rounds; round++ {
 		u := phase(ctx, client, ut, o.c, o.d)
 		ups = append(ups, u)
-		before, err := api.calls(ctx)
-		if err != nil {
-			return err
-		}
-		gw.resetPeakRSS()
-		heapBefore, err := allocations(ctx, admin)
-		if err != nil {
-			return err
-		}
-		var profiled <-chan error
-		if o.profiles != "" && round == 1 {
-			profiled = profile(ctx, admin, o.d, filepath.Join(o.profiles, q.name+".pprof"))
-		}
-		g := phase(ctx, client, gt, o.c, o.d)
-		if profiled != nil {
-			if err := <-profiled; err != nil {
+		for _, s := range rotated(sides, round) {
+			path := ""
+			if o.profiles != "" && round == 1 {
+				name := q.name // B.pprof, and B.base.pprof for the base build
+				if s != sides[0] {
+					name += "." + s.g.name
+				}
+				path = filepath.Join(o.profiles, name+".pprof")
+			}
+			if err := s.round(ctx, o, api, client, path); err != nil {
 				return err
 			}
 		}
-		gws = append(gws, g)
-		after, err := api.calls(ctx)
-		if err != nil {
-			return err
+		g := sides[0].last
+		fmt.Printf("  round %d  upstream %8.0f req/s p50 %8s p99 %8s | gateway %s | ratio %.3f  (load %s)\n",
+			round, u.rate(), ms(u.pct(0.5)), ms(u.pct(0.99)), line(g.r, g.calls, g.rss, "RSS"), g.r.rate()/u.rate(), loadavg())
+		if len(sides) > 1 {
+			b := sides[1].last
+			fmt.Printf("  round %d  %49s | base    %s | ratio %.3f, gateway ÷ base %.3f\n",
+				round, "", line(b.r, b.calls, b.rss, "RSS"), b.r.rate()/u.rate(), g.r.rate()/b.r.rate())
 		}
-		heapAfter, err := allocations(ctx, admin)
-		if err != nil {
-			return err
-		}
-		rss, err := gw.peakRSS()
-		if err != nil {
-			return err
-		}
-		calls += after - before
-		peak = max(peak, rss)
-		heap = heap.add(heapAfter.sub(heapBefore))
-		fmt.Printf("  round %d  upstream %8.0f req/s p50 %8s p99 %8s | gateway %7.0f req/s p50 %8s p99 %8s, %5.2f calls/query, RSS %5.1f MiB | ratio %.3f  (load %s)\n",
-			round, u.rate(), ms(u.pct(0.5)), ms(u.pct(0.99)), g.rate(), ms(g.pct(0.5)), ms(g.pct(0.99)),
-			perQuery(after-before, g.n), mib(rss), g.rate()/u.rate(), loadavg())
 		report("upstream", u)
-		report("gateway", g)
+		for _, s := range sides {
+			report(s.g.name, s.last.r)
+		}
 	}
-	u, g := merge(ups), merge(gws)
-	fmt.Printf("  %-6s   upstream %8.0f req/s p50 %8s p99 %8s | gateway %7.0f req/s p50 %8s p99 %8s, %5.2f calls/query, peak RSS %5.1f MiB | ratio %.3f\n",
-		q.name, u.rate(), ms(u.pct(0.5)), ms(u.pct(0.99)), g.rate(), ms(g.pct(0.5)), ms(g.pct(0.99)),
-		perQuery(calls, g.n), mib(peak), g.rate()/u.rate())
-	fmt.Printf("  %-6s   the gateway process allocated %.0f objects and %.1f KB a query (its own runtime counters: the upstream client included, the sandbox and this load generator not)\n",
-		q.name, perQuery(heap.objects, g.n), perQuery(heap.bytes, g.n)/1024)
+	u := merge(ups)
+	g := merge(sides[0].results)
+	fmt.Printf("  %-6s   upstream %8.0f req/s p50 %8s p99 %8s | gateway %s | ratio %.3f\n",
+		q.name, u.rate(), ms(u.pct(0.5)), ms(u.pct(0.99)), line(g, sides[0].calls, sides[0].peak, "peak RSS"), g.rate()/u.rate())
+	if len(sides) > 1 {
+		b := merge(sides[1].results)
+		fmt.Printf("  %-6s   %49s | base    %s | ratio %.3f, gateway ÷ base %.3f\n",
+			q.name, "", line(b, sides[1].calls, sides[1].peak, "peak RSS"), b.rate()/u.rate(), g.rate()/b.rate())
+	}
+	for _, s := range sides {
+		r := merge(s.results)
+		fmt.Printf("  %-6s   the %s process allocated %.0f objects and %.1f KB a query (its own runtime counters: the upstream client included, the sandbox and this load generator not)\n",
+			q.name, s.g.name, perQuery(s.heap.objects, r.n), perQuery(s.heap.bytes, r.n)/1024)
+	}
 	return nil
 }
 
