@@ -121,8 +121,7 @@ func TestLogLines(t *testing.T) {
 	assert.Equal(t, 2, problems)
 }
 
-// In our runs whichever build was measured second in a round ran faster: the order alternates,
-// so an even number of rounds gives each build both places.
+// The order of the builds alternates, so an even number of rounds gives each build both places.
 func TestRotatedAlternatesWhoGoesFirst(t *testing.T) {
 	a, b := &side{g: &gateway{name: "gateway"}}, &side{g: &gateway{name: "base"}}
 	sides := []*side{a, b}
