@@ -293,6 +293,17 @@ func toWorkItem(p *upstream.ProcessInstance, box model.WorkBox) *model.WorkItem 
 	return w
 }
 
+// workItemInstance is the instance a work item already describes, with no further call.
+func workItemInstance(w *model.WorkItem) *model.FlowInstance {
+	inst := &model.FlowInstance{ID: w.InstanceID, Name: w.Name, Description: w.Description, FlowVersion: w.FlowVersion,
+		StartUserName: w.StartedBy, StartUserID: w.StartUserID, StartTime: w.StartTime, EndTime: w.EndTime,
+		Status: w.Status, StatusCode: w.StatusCode, KnownNode: w.CurrentNode}
+	if w.FlowCode != nil {
+		inst.FlowCode = *w.FlowCode
+	}
+	return inst
+}
+
 func toCanvas(c *upstream.Canvas) *model.Canvas {
 	out := &model.Canvas{Nodes: []*model.CanvasNode{}, Edges: []*model.CanvasEdge{}}
 	for _, n := range c.Nodes {

@@ -522,6 +522,7 @@ type ViewerResolver interface {
 	MessageCounts(ctx context.Context, obj *model.Viewer, typeArg *model.MessageType) ([]*model.MessageCount, error)
 }
 type WorkItemResolver interface {
+	Instance(ctx context.Context, obj *model.WorkItem) (*model.FlowInstance, error)
 	Task(ctx context.Context, obj *model.WorkItem) (*model.Task, error)
 
 	StartUser(ctx context.Context, obj *model.WorkItem) (*model.User, error)
@@ -10828,7 +10829,7 @@ func (ec *executionContext) _WorkItem_instance(ctx context.Context, field graphq
 			return ec.fieldContext_WorkItem_instance(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Instance(), nil
+			return ec.Resolvers.WorkItem().Instance(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.FlowInstance) graphql.Marshaler {
@@ -10843,7 +10844,7 @@ func (ec *executionContext) fieldContext_WorkItem_instance(_ context.Context, fi
 		Object:     "WorkItem",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FlowInstance(ctx, field)
 		},
@@ -15895,10 +15896,11 @@ func (ec *executionContext) _WorkItem(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "instance":
-			out.Values[i] = ec._WorkItem_instance(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkItem_instance(ctx, field, obj)
+				})
 		case "task":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,

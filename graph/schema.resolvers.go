@@ -598,6 +598,11 @@ func (r *viewerResolver) MessageCounts(ctx context.Context, obj *model.Viewer, t
 	return out, nil
 }
 
+// Instance is the resolver for the instance field.
+func (r *workItemResolver) Instance(ctx context.Context, obj *model.WorkItem) (*model.FlowInstance, error) {
+	return workItemInstance(obj), nil
+}
+
 // Task is the resolver for the task field.
 func (r *workItemResolver) Task(ctx context.Context, obj *model.WorkItem) (*model.Task, error) {
 	if obj.TaskID == nil {

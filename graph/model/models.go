@@ -179,16 +179,3 @@ type MarkMessagesPayload struct {
 	ClientMutationID *string
 	MessageIDs       []string
 }
-
-// Instance is the instance the work item already describes. A method without a context, not a
-// resolver: it makes no call, so gqlgen runs it inline instead of in a goroutine of its own per
-// list element.
-func (w *WorkItem) Instance() *FlowInstance {
-	inst := &FlowInstance{ID: w.InstanceID, Name: w.Name, Description: w.Description, FlowVersion: w.FlowVersion,
-		StartUserName: w.StartedBy, StartUserID: w.StartUserID, StartTime: w.StartTime, EndTime: w.EndTime,
-		Status: w.Status, StatusCode: w.StatusCode, KnownNode: w.CurrentNode}
-	if w.FlowCode != nil {
-		inst.FlowCode = *w.FlowCode
-	}
-	return inst
-}
