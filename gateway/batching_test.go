@@ -63,3 +63,27 @@ func TestListWorkersMatchGqlgen(t *testing.T) {
 	n, _ := strconv.Atoi(string(m[1]))
 	assert.Equal(t, loader.ListWorkers, n)
 }
+
+// TestUserBatchCountsFieldsAfterAnInstance: a work item's fields after `instance` that ask for
+// users are part of the one batch too, whichever of them comes first (a review found a second,
+// later batch when `instance` ran inline, its followers released behind it).
+func TestUserBatchCountsFieldsAfterAnInstance(t *testing.T) {
+	for _, q := range []string{
+		`{ viewer { workItems(box: TODO, first: 20) { nodes { instance { startUser { name } currentNode { name } }
+			name startUser { name } currentApprovers { name } } } } }`,
+		`{ viewer { workItems(box: DONE, first: 20) { nodes { name instance { startUser { name }
+			tasks { nodes { assignee { name } } } } startUser { name } } } } }`,
+	} {
+		h := newHarness(t, func(c *gateway.Config) { c.ReferenceTTL = 0 })
+		h.calls.reset()
+		var out map[string]any
+		h.ok(h.me, q, nil, &out)
+		users := 0
+		for _, c := range h.calls.calls() {
+			if strings.HasPrefix(c, "sys_user") {
+				users++
+			}
+		}
+		assert.Equal(t, 1, users, "one user batch for %s", q)
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/wedagraph/gateway/examples"
 	"github.com/wedagraph/gateway/gateway"
 	"github.com/wedagraph/gateway/upstream"
 )
@@ -198,6 +199,79 @@ func TestDeferMultipartMixed(t *testing.T) {
 	assert.Empty(t, incremental[0].Errors)
 	_, ended = gate.state()
 	assert.Equal(t, 1, ended)
+}
+
+// TestDeferReadmeFirstPaintComesBeforeTheHistory: the README's @defer example. The first part
+// (the items) is readable while every item's deferred history call is held at the gate, and
+// the histories follow as the "history" parts. A review found the first part waiting for them
+// when `instance` was bound to a model method, which gqlgen cannot defer.
+func TestDeferReadmeFirstPaintComesBeforeTheHistory(t *testing.T) {
+	gate := newGate("GetFlowInstanceOperations")
+	h := newHarness(t, gate.install(t))
+
+	resp := h.post("multipart/mixed;deferSpec=20220824, application/json", examples.MustOperation("inbox-deferred.graphql"), nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	_, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	require.NoError(t, err)
+	parts := multipart.NewReader(resp.Body, params["boundary"])
+	firstRaw := make(chan []byte, 1)
+	go func() {
+		defer close(firstRaw)
+		if p, err := parts.NextPart(); err == nil {
+			if raw, err := io.ReadAll(p); err == nil {
+				firstRaw <- raw
+			}
+		}
+	}()
+	var raw []byte
+	select {
+	case raw = <-firstRaw:
+	case <-time.After(2 * time.Minute): // only keeps a broken gateway from hanging the test
+		t.Fatal("the first part waited for the deferred history calls")
+	}
+	require.NotNil(t, raw, "the first part could not be read")
+	opened, ended := gate.state()
+	require.False(t, opened, "the first part was read before the deferred calls were let through")
+	require.Zero(t, ended)
+	var first struct {
+		Viewer struct {
+			WorkItems struct {
+				Nodes []struct {
+					TaskID   string
+					Instance json.RawMessage
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal(decodePart(t, raw).Data, &first))
+	require.NotEmpty(t, first.Viewer.WorkItems.Nodes)
+	for _, n := range first.Viewer.WorkItems.Nodes {
+		assert.NotEmpty(t, n.TaskID)
+		assert.Equal(t, "null", string(n.Instance), "the instance comes with its history, later")
+	}
+
+	gate.release()
+	histories := 0
+	for {
+		p, err := parts.NextPart()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		raw, err := io.ReadAll(p)
+		require.NoError(t, err)
+		next := decodePart(t, raw)
+		for _, inc := range next.Incremental {
+			if inc.Label == "history" {
+				histories++
+			}
+		}
+		require.NotNil(t, next.HasNext)
+		if !*next.HasNext {
+			break
+		}
+	}
+	assert.Equal(t, len(first.Viewer.WorkItems.Nodes), histories, "one history part per item")
 }
 
 // TestDeferMultipartRefusesSubscriptions: Apollo Client's multipart subscriptions are another
