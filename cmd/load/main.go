@@ -54,7 +54,7 @@ func main() {
 	flag.StringVar(&o.bin, "bin", "", "a built weda-gateway binary (default: go build it into a temporary directory)")
 	flag.StringVar(&o.base, "base", "", "another weda-gateway binary (say, main's build) measured beside it in the same rounds: gateway ÷ base")
 	gwEnv := flag.String("env", "", "extra gateway settings, comma-separated NAME=value (e.g. UPSTREAM_COALESCE=false)")
-	flag.StringVar(&o.profiles, "cpuprofile", "", "a directory: write the gateway's CPU profile of each query's first round there")
+	flag.StringVar(&o.profiles, "cpuprofile", "", "a directory: write the gateway's CPU profile of each query's first round there (the base build's in DIR/base)")
 	flag.Parse()
 	for _, n := range strings.Split(*names, ",") {
 		q, ok := findQuery(strings.TrimSpace(n))
@@ -112,7 +112,11 @@ func run(ctx context.Context, o options) error {
 		// highest setting (a million a minute, beyond these phases).
 		"RATE_LIMIT_REQUESTS=1000000"}, o.env...)
 	if o.profiles != "" {
-		if err := os.MkdirAll(o.profiles, 0o755); err != nil {
+		dir := o.profiles
+		if o.base != "" {
+			dir = filepath.Join(o.profiles, "base")
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
 	}
@@ -237,11 +241,12 @@ func measure(ctx context.Context, o options, q query, api *sandboxAPI, gateways 
 		for _, s := range rotated(sides, round) {
 			path := ""
 			if o.profiles != "" && round == 1 {
-				name := q.name // B.pprof, and B.base.pprof for the base build
+				// DIR/B.pprof, and DIR/base/B.pprof for the base build: a PGO profile merged
+				// from DIR/*.pprof must not take in the other build's.
+				path = filepath.Join(o.profiles, q.name+".pprof")
 				if s != sides[0] {
-					name += "." + s.g.name
+					path = filepath.Join(o.profiles, s.g.name, q.name+".pprof")
 				}
-				path = filepath.Join(o.profiles, name+".pprof")
 			}
 			if err := s.round(ctx, o, api, client, path); err != nil {
 				return err
