@@ -52,6 +52,10 @@ type Config struct {
 	Live    live.Config
 	LiveOff bool
 
+	// Streams bound what is in flight, whatever carries it (MAX_OPERATIONS_*, MAX_CONNECTIONS*,
+	// OPERATION_TIMEOUT).
+	Streams Streams
+
 	// RedisURL (REDIS_URL) names a Redis shared by the replicas for idempotency keys and rate
 	// limits; without it both live in this process's memory.
 	RedisURL string
@@ -68,6 +72,18 @@ type Config struct {
 	LogLevel slog.Level
 	// Version and Commit name the build (main's -ldflags), for build_info and the traces' resource.
 	Version, Commit string
+}
+
+// Streams bound the work in flight: operations (an HTTP request, one message on a WebSocket, an
+// SSE stream, the deferred parts of an answer) and long-lived connections (WebSockets and SSE
+// streams), so that memory stays inside the container's limit under any flood.
+type Streams struct {
+	MaxOperations              int           // MAX_OPERATIONS_IN_FLIGHT: in this process, default 128
+	MaxOperationsPerViewer     int           // MAX_OPERATIONS_PER_VIEWER: in flight for one viewer, default 16
+	MaxOperationsPerConnection int           // MAX_OPERATIONS_PER_CONNECTION: in flight on one WebSocket, default 8
+	MaxConnections             int           // MAX_CONNECTIONS: WebSockets and SSE streams in this process, default 2000
+	MaxConnectionsPerViewer    int           // MAX_CONNECTIONS_PER_VIEWER: default 16
+	OperationTimeout           time.Duration // OPERATION_TIMEOUT: the deadline of a query or mutation and its deferred parts, default 30s
 }
 
 // Limits bound what one request may ask.
@@ -103,6 +119,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{Port: 8080, Upstream: up, ShutdownTimeout: 15 * time.Second, ShutdownDelay: 5 * time.Second, SandboxSeed: 1,
 		IdempotencyTTL: 24 * time.Hour, IdempotencyKeys: 100_000, Metrics: true, ReferenceTTL: 30 * time.Second,
 		Live: live.Config{Interval: 5 * time.Second, MaxPerViewer: 50, MaxTotal: 10_000, ViewerPollsPerMinute: 120},
+		Streams: Streams{MaxOperations: 128, MaxOperationsPerViewer: 16, MaxOperationsPerConnection: 8,
+			MaxConnections: 2000, MaxConnectionsPerViewer: 16, OperationTimeout: 30 * time.Second},
 		Limits: Limits{MaxBodyBytes: 1 << 20, MaxDepth: 12, MaxComplexity: 30000, MaxAliases: 30, MaxRootFields: 20,
 			MaxTokens: 5000, MaxFields: 2000, MaxRepeats: 20, MaxDirectives: 5, MaxIntroDepth: 16,
 			RateRequests: 300, RateWindow: time.Minute, APQCacheSize: 1000},
@@ -156,6 +174,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	intVar("LIVE_MAX_SUBSCRIPTIONS", &cfg.Live.MaxTotal, 0, 1_000_000)
 	intVar("LIVE_VIEWER_POLLS_PER_MINUTE", &cfg.Live.ViewerPollsPerMinute, 1, 6000)
 	cfg.LiveOff = cfg.Live.MaxTotal == 0
+	st := &cfg.Streams
+	intVar("MAX_OPERATIONS_IN_FLIGHT", &st.MaxOperations, 1, 100_000)
+	intVar("MAX_OPERATIONS_PER_VIEWER", &st.MaxOperationsPerViewer, 1, 100_000)
+	intVar("MAX_OPERATIONS_PER_CONNECTION", &st.MaxOperationsPerConnection, 1, 10_000)
+	intVar("MAX_CONNECTIONS", &st.MaxConnections, 1, 1_000_000)
+	intVar("MAX_CONNECTIONS_PER_VIEWER", &st.MaxConnectionsPerViewer, 1, 100_000)
+	durVar("OPERATION_TIMEOUT", &st.OperationTimeout, time.Second, false)
 	cfg.ListenAddr = strings.TrimSpace(getenv("LISTEN_ADDR"))
 	if a := cfg.ListenAddr; a != "" && net.ParseIP(strings.Trim(a, "[]")) == nil && (strings.ContainsAny(a, ":/ ") || a != "localhost") {
 		errs = append(errs, fmt.Sprintf("LISTEN_ADDR=%q: want an IP address such as 0.0.0.0 or 127.0.0.1 (the port is PORT)", a))
