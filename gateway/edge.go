@@ -22,9 +22,9 @@ import (
 // address (before anything is read or verified, so an anonymous flood costs a counter), the body
 // size, authentication, then the rate by user. README's "The order of the bounds" says the same.
 
-// addressLimit limits requests per client address, before authentication. It is off when the
+// addressLimit limits requests per client address, before authentication. It is nil when the
 // operator turned rate limits off (RATE_LIMIT_REQUESTS=0) or this stage (a negative AddressRate).
-func (g *Gateway) addressLimit() func(http.Handler) http.Handler {
+func (g *Gateway) addressLimit() *limiter {
 	l := g.cfg.Limits
 	n := l.AddressRate
 	if n == 0 {
@@ -34,42 +34,83 @@ func (g *Gateway) addressLimit() func(http.Handler) http.Handler {
 		return nil
 	}
 	addr := clientAddress(l.TrustedProxies)
-	return g.rateLimit(n, "addr", func(r *http.Request) (string, error) { return addr(r).String(), nil })
+	return g.rateLimit(n, "addr", func(r *http.Request) string { return addr(r).String() })
 }
 
 // userLimit limits requests per user, after authentication; a request with no viewer (anonymous
-// introspection) is counted by its address.
-func (g *Gateway) userLimit() func(http.Handler) http.Handler {
+// introspection) is counted by its address. It is nil when rate limits are off. Operations that
+// arrive on a long-lived connection draw on the same budget through allow.
+func (g *Gateway) userLimit() *limiter {
 	l := g.cfg.Limits
 	if l.RateRequests <= 0 {
 		return nil
 	}
 	addr := clientAddress(l.TrustedProxies)
-	return g.rateLimit(l.RateRequests, "user", func(r *http.Request) (string, error) {
+	return g.rateLimit(l.RateRequests, "user", func(r *http.Request) string {
 		if v, ok := auth.FromContext(r.Context()); ok {
-			return v.UserID, nil
+			return v.UserID
 		}
-		return "addr:" + addr(r).String(), nil
+		return "addr:" + addr(r).String()
 	})
 }
 
-func (g *Gateway) rateLimit(n int, stage string, key func(*http.Request) (string, error)) func(http.Handler) http.Handler {
+// limiter is one stage of the rate limits: a middleware for HTTP requests, and allow for what
+// is not an HTTP request of its own (an operation on a WebSocket).
+type limiter struct {
+	stage   string
+	limit   int
+	window  time.Duration
+	key     func(*http.Request) string
+	limiter *httprate.RateLimiter
+}
+
+func (g *Gateway) rateLimit(n int, stage string, key func(*http.Request) string) *limiter {
 	window := g.cfg.Limits.RateWindow
+	lim := &limiter{stage: stage, limit: n, window: window, key: key}
 	opts := []httprate.Option{
 		httprate.WithLimitHandler(func(w http.ResponseWriter, _ *http.Request) {
-			auth.WriteError(w, http.StatusTooManyRequests, "RATE_LIMITED",
-				fmt.Sprintf("more than %d requests in %s from this %s: slow down, and retry after the Retry-After header's seconds",
-					n, window, map[string]string{"addr": "address", "user": "user"}[stage]))
+			auth.WriteError(w, http.StatusTooManyRequests, "RATE_LIMITED", lim.message())
 		}),
 	}
 	if g.redis != nil {
 		opts = append(opts, httprate.WithLimitCounter(&redisCounter{client: g.redis, log: g.log}))
 	}
-	return httprate.LimitBy(n, window, func(r *http.Request) (string, error) {
-		k, err := key(r)
-		return stage + ":" + k, err
-	}, opts...)
+	lim.limiter = httprate.NewRateLimiter(n, window, opts...)
+	return lim
 }
+
+func (l *limiter) message() string {
+	return fmt.Sprintf("more than %d requests in %s from this %s: slow down, and retry after the Retry-After header's seconds",
+		l.limit, l.window, map[string]string{"addr": "address", "user": "user"}[l.stage])
+}
+
+// middleware refuses a request over the limit with 429 and Retry-After.
+func (l *limiter) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l.limiter.RespondOnLimit(w, r, l.stage+":"+l.key(r)) {
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// allow counts one operation of the user named key (as the middleware's key function names it),
+// and reports whether it is within the limit and, if not, when to retry.
+func (l *limiter) allow(r *http.Request, key string) (ok bool, retryAfter time.Duration) {
+	sink := headerSink{}
+	if l.limiter.OnLimit(sink, r, l.stage+":"+key) {
+		return false, l.window
+	}
+	return true, 0
+}
+
+// headerSink is the ResponseWriter allow hands httprate, which writes its headers into one even
+// when there is no HTTP answer to write.
+type headerSink http.Header
+
+func (h headerSink) Header() http.Header       { return http.Header(h) }
+func (headerSink) Write(p []byte) (int, error) { return len(p), nil }
+func (headerSink) WriteHeader(int)             {}
 
 // clientAddress returns how to find a request's client address. The direct peer is the client
 // unless it is one of the trusted proxies; then the Forwarded (RFC 7239) or X-Forwarded-For

@@ -46,6 +46,7 @@ type Gateway struct {
 	closers []func()      // what the domain layer's in-memory stores need stopped
 	live    *live.Engine  // the subscriptions' pollers; nil when they are off
 	handler http.Handler
+	users   *limiter // the rate limit by user; nil when off
 	// draining is set once shutdown began: /readyz answers 503 while requests are still served.
 	draining atomic.Bool
 }
@@ -210,15 +211,15 @@ func (g *Gateway) routes() (http.Handler, error) {
 	// The edge, cheapest first: see edge.go.
 	gql := r.With()
 	if limit := g.addressLimit(); limit != nil {
-		gql = gql.With(limit)
+		gql = gql.With(limit.middleware)
 	}
 	var anonymous func(*http.Request) bool
 	if g.enabled(g.cfg.Introspection) {
 		anonymous = introspectionOnly(g.cfg.Limits.MaxTokens)
 	}
 	gql = gql.With(limitBody(g.cfg.Limits.MaxBodyBytes), g.streaming(g.auth.MiddlewareAllowing(anonymous)))
-	if limit := g.userLimit(); limit != nil {
-		gql = gql.With(limit)
+	if g.users = g.userLimit(); g.users != nil {
+		gql = gql.With(g.users.middleware)
 	}
 	gql = gql.With(g.withEnv, g.withLoaders, withIdempotencyKey)
 	gql.Get("/graphql", api.ServeHTTP)
@@ -235,22 +236,6 @@ func (g *Gateway) routes() (http.Handler, error) {
 		r.Get("/graphiql/*", ui.ServeHTTP)
 	}
 	return r, nil
-}
-
-// connectRedis opens REDIS_URL and checks it answers: an operator who named it relies on it.
-func connectRedis(url string) (*redis.Client, error) {
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	client := redis.NewClient(opts)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := client.Ping(ctx).Err(); err != nil {
-		_ = client.Close()
-		return nil, fmt.Errorf("REDIS_URL does not answer: %w", err)
-	}
-	return client, nil
 }
 
 // enabled reads an on/off setting whose default is on with the sandbox and off in production.
@@ -354,6 +339,9 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 	srv.Use(g.metrics.GraphQLErrors())
 	srv.Use(g.metrics.Operations(registered, metrics.MaxOperationNames))
 	srv.Use(operationName{})
+	for _, ext := range g.answerExtensions() {
+		srv.Use(ext)
+	}
 	if ext := g.tracing.operations(); ext != nil {
 		srv.Use(ext)
 	}
