@@ -59,14 +59,9 @@ func New(cfg Config, log *slog.Logger) (*Gateway, error) {
 	g.observe()
 	settings := cfg.Upstream
 	if !settings.Configured() {
-		sb, err := sandbox.Start("127.0.0.1:0", sandbox.Options{Seed: cfg.SandboxSeed}, log)
-		if err != nil {
-			return nil, fmt.Errorf("starting the sandbox: %w", err)
+		if err := g.startSandbox(&settings); err != nil {
+			return nil, err
 		}
-		g.sandbox = sb
-		settings.BaseURL, settings.SecretID, settings.SecretKey, settings.APIKey = sb.URL, sandbox.DefaultSecretID, sandbox.DefaultSecretKey, ""
-		log.Warn("no WeDa environment configured (WEDA_ENV_ID or WEDA_BASE_URL): serving the embedded sandbox",
-			"sandbox", sb.URL, "demo_user", sandbox.DemoUser)
 	}
 	authCfg, err := g.authMode(cfg)
 	if err != nil {
@@ -166,29 +161,6 @@ func (g *Gateway) closeSandbox() {
 		_ = g.sandbox.Close(ctx)
 	}
 }
-
-// DefaultQuery is what GraphiQL first shows: the inbox screen.
-const DefaultQuery = `# The viewer's inbox: to-do items with each instance's tasks and history.
-query Inbox {
-  viewer {
-    user { name }
-    workItemCounts { todo done cc }
-    workItems(box: TODO, first: 5) {
-      totalCount
-      nodes {
-        name
-        startTime
-        currentNode { name }
-        instance {
-          status
-          tasks { nodes { node { name } assignee { name } status } }
-          operations { nodes { action comment operator { name } time } }
-        }
-      }
-    }
-  }
-}
-`
 
 func (g *Gateway) routes() (http.Handler, error) {
 	r := chi.NewRouter()
