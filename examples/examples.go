@@ -1,4 +1,4 @@
-// Package examples holds every operation README.md shows, one named operation a file, as a
+// Package examples holds every operation README.md and docs/ show, one named operation a file, as a
 // client project would keep them; clients/ generates typed TypeScript from them, and the load
 // harness (cmd/load) sends them.
 package examples

@@ -1,6 +1,7 @@
 package examples
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -52,23 +53,42 @@ func TestExamplesValidate(t *testing.T) {
 
 var graphqlBlock = regexp.MustCompile("(?ms)^```graphql\n(.*?)^```$")
 
-// TestExamplesAreTheReadme checks README.md's graphql code blocks are exactly these files, so
-// what a reader copies is what CI validates, runs and compiles.
-func TestExamplesAreTheReadme(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	require.NoError(t, err)
+// docs reads README.md and every page under docs/: path → text.
+func docs(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, root := range []string{"../README.md", "../docs"} {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".md") {
+				return err
+			}
+			b, err := os.ReadFile(path)
+			out[path] = string(b)
+			return err
+		})
+		require.NoError(t, err)
+	}
+	return out
+}
+
+// TestExamplesAreTheDocs checks the graphql code blocks of README.md and docs/ are exactly these
+// files, and each file is shown somewhere, so what a reader copies is what CI validates, runs
+// and compiles.
+func TestExamplesAreTheDocs(t *testing.T) {
 	byText := map[string]string{}
 	for name, text := range files(t) {
 		byText[text] = name
 	}
 	shown := map[string]bool{}
-	for _, m := range graphqlBlock.FindAllStringSubmatch(string(readme), -1) {
-		name, ok := byText[m[1]]
-		if assert.True(t, ok, "README.md shows an operation that no examples/*.graphql file holds verbatim:\n%s", m[1]) {
-			shown[name] = true
+	for page, text := range docs(t) {
+		for _, m := range graphqlBlock.FindAllStringSubmatch(text, -1) {
+			name, ok := byText[m[1]]
+			if assert.True(t, ok, "%s shows an operation that no examples/*.graphql file holds verbatim:\n%s", page, m[1]) {
+				shown[name] = true
+			}
 		}
 	}
 	for name := range files(t) {
-		assert.True(t, shown[name], "examples/%s is not shown in README.md", name)
+		assert.True(t, shown[name], "examples/%s is shown neither in README.md nor in docs/", name)
 	}
 }
