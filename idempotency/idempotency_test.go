@@ -37,6 +37,12 @@ func eachStore(t *testing.T, test func(t *testing.T, m Store)) {
 	t.Run("redis", func(t *testing.T) { test(t, NewRedis(newRedisClient(t), time.Hour, time.Minute)) })
 }
 
+// complete is Store.Complete for the tests that need only its error.
+func complete(ctx context.Context, m Store, key, token string, rec Record) error {
+	_, err := m.Complete(ctx, key, token, rec)
+	return err
+}
+
 func claim(t *testing.T, m Store, key string) Claim {
 	t.Helper()
 	c, err := m.Claim(context.Background(), key, "fp")
@@ -50,7 +56,7 @@ func testClaimCompleteReplay(t *testing.T, m Store) {
 	ctx := context.Background()
 	c := claim(t, m, "k")
 	require.True(t, c.Owner())
-	require.NoError(t, m.Complete(ctx, "k", c.Token, Record{State: Done, Value: json.RawMessage(`"first"`)}))
+	require.NoError(t, complete(ctx, m, "k", c.Token, Record{State: Done, Value: json.RawMessage(`"first"`)}))
 	again := claim(t, m, "k")
 	assert.False(t, again.Owner())
 	assert.Equal(t, Done, again.Record.State)
@@ -73,7 +79,7 @@ func testConcurrentClaims(t *testing.T, m Store) {
 			}
 			if c.Owner() {
 				owners.Add(1)
-				assert.NoError(t, m.Complete(context.Background(), "k", c.Token, Record{State: Done, Value: json.RawMessage(`42`)}))
+				assert.NoError(t, complete(context.Background(), m, "k", c.Token, Record{State: Done, Value: json.RawMessage(`42`)}))
 				return
 			}
 			assert.JSONEq(t, `42`, string(c.Record.Value))
@@ -90,7 +96,7 @@ func TestUnknownHandsOwnershipToTheNextAttempt(t *testing.T) { eachStore(t, test
 func testUnknownHandsOwnership(t *testing.T, m Store) {
 	ctx := context.Background()
 	first := claim(t, m, "k")
-	require.NoError(t, m.Complete(ctx, "k", first.Token, Record{State: Unknown}))
+	require.NoError(t, complete(ctx, m, "k", first.Token, Record{State: Unknown}))
 	next := claim(t, m, "k")
 	assert.True(t, next.Owner(), "the retry must reconcile")
 	assert.Equal(t, Unknown, next.Record.State)
@@ -114,7 +120,7 @@ func TestOutcomeKeptExactly(t *testing.T) { eachStore(t, testOutcomeKeptExactly)
 func testOutcomeKeptExactly(t *testing.T, m Store) {
 	c := claim(t, m, "k")
 	value := json.RawMessage(`{"choices":[],"n":1558049980829474819}`)
-	require.NoError(t, m.Complete(context.Background(), "k", c.Token, Record{State: Done, Value: value}))
+	require.NoError(t, complete(context.Background(), m, "k", c.Token, Record{State: Done, Value: value}))
 	assert.Equal(t, string(value), string(claim(t, m, "k").Record.Value))
 }
 
@@ -123,9 +129,9 @@ func TestOnlyTheOwnerCompletesOrReleases(t *testing.T) { eachStore(t, testOnlyTh
 func testOnlyTheOwner(t *testing.T, m Store) {
 	ctx := context.Background()
 	c := claim(t, m, "k")
-	assert.ErrorIs(t, m.Complete(ctx, "k", "not-the-owner", Record{State: Done}), ErrNotOwner)
+	assert.ErrorIs(t, complete(ctx, m, "k", "not-the-owner", Record{State: Done}), ErrNotOwner)
 	assert.ErrorIs(t, m.Release(ctx, "k", "not-the-owner"), ErrNotOwner)
-	require.NoError(t, m.Complete(ctx, "k", c.Token, Record{State: Done, Value: json.RawMessage(`1`)}))
+	require.NoError(t, complete(ctx, m, "k", c.Token, Record{State: Done, Value: json.RawMessage(`1`)}))
 	assert.ErrorIs(t, m.Release(ctx, "k", c.Token), ErrNotOwner, "a finished record is not the owner's to delete")
 	assert.JSONEq(t, `1`, string(claim(t, m, "k").Record.Value))
 }
@@ -145,10 +151,10 @@ func TestRedisFencingAfterAnExpiredClaim(t *testing.T) {
 	b := claim(t, r, "k")
 	require.True(t, b.Owner())
 
-	assert.ErrorIs(t, r.Complete(ctx, "k", a.Token, Record{State: Done, Value: json.RawMessage(`"A"`)}), ErrNotOwner)
+	assert.ErrorIs(t, complete(ctx, r, "k", a.Token, Record{State: Done, Value: json.RawMessage(`"A"`)}), ErrNotOwner)
 	assert.ErrorIs(t, r.Release(ctx, "k", a.Token), ErrNotOwner)
-	require.NoError(t, r.Complete(ctx, "k", b.Token, Record{State: Done, Value: json.RawMessage(`"B"`)}))
-	assert.ErrorIs(t, r.Complete(ctx, "k", a.Token, Record{State: Done, Value: json.RawMessage(`"A"`)}), ErrNotOwner)
+	require.NoError(t, complete(ctx, r, "k", b.Token, Record{State: Done, Value: json.RawMessage(`"B"`)}))
+	assert.ErrorIs(t, complete(ctx, r, "k", a.Token, Record{State: Done, Value: json.RawMessage(`"A"`)}), ErrNotOwner)
 	assert.ErrorIs(t, r.Release(ctx, "k", a.Token), ErrNotOwner)
 	assert.JSONEq(t, `"B"`, string(claim(t, r, "k").Record.Value), "B's record stands")
 }
@@ -159,7 +165,7 @@ func TestMemoryIsBounded(t *testing.T) {
 	for i := range 5000 {
 		key := string(rune('a'+i%26)) + time.Duration(i).String()
 		c := claim(t, m, key)
-		require.NoError(t, m.Complete(ctx, key, c.Token, Record{State: Done}))
+		require.NoError(t, complete(ctx, m, key, c.Token, Record{State: Done}))
 	}
 	m.done.CleanUp() // eviction is amortised: settle it before counting
 	assert.LessOrEqual(t, m.done.EstimatedSize(), 50)

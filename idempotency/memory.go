@@ -82,13 +82,13 @@ func (m *Memory) Claim(ctx context.Context, key, fingerprint string) (Claim, err
 	}
 }
 
-// Complete implements Store.
-func (m *Memory) Complete(_ context.Context, key, token string, rec Record) error {
+// Complete implements Store. A claim in memory cannot vanish while its process runs.
+func (m *Memory) Complete(_ context.Context, key, token string, rec Record) (Completion, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c := m.claims[key]
 	if c == nil || c.token != token {
-		return ErrNotOwner
+		return 0, ErrNotOwner
 	}
 	if rec.Started.IsZero() {
 		rec.Started = c.started
@@ -96,7 +96,7 @@ func (m *Memory) Complete(_ context.Context, key, token string, rec Record) erro
 	m.done.Set(key, memoryRecord{fingerprint: c.fingerprint, rec: rec})
 	delete(m.claims, key)
 	close(c.released)
-	return nil
+	return Recorded, nil
 }
 
 // Release implements Store.

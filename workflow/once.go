@@ -44,6 +44,18 @@ const (
 	EventEffectAbsent Event = "effect_absent"
 	// EventEffectCheckFailed: that check could not reach WeDa; nothing was written.
 	EventEffectCheckFailed Event = "effect_check_failed"
+	// EventClaimLost: a claim vanished from the store before its outcome (Redis restarted
+	// without it, or it expired); nobody else held the key, so the outcome was recorded anew and
+	// a retry replays it.
+	EventClaimLost Event = "claim_lost"
+	// EventOutcomeNotRecorded: a write's outcome could not be recorded (the store did not answer,
+	// or another attempt held the key after the claim was lost): a retry may write again. The
+	// answer carries the warning WarnOutcomeNotRecorded.
+	EventOutcomeNotRecorded Event = "outcome_not_recorded"
+	// EventKeysForgotten: a write was sent under a key the store did not know, within a record's
+	// lifetime after the store lost its records: it may repeat a forgotten one. The answer
+	// carries the warning WarnKeysForgotten.
+	EventKeysForgotten Event = "keys_forgotten"
 )
 
 // MaxKeyLength bounds an idempotency key.
@@ -65,7 +77,8 @@ func run[R any](ctx context.Context, s *Service, a Actor, key string, c command[
 		return zero, errorf(CodeInvalidInput, "an idempotency key is at most %d characters", MaxKeyLength)
 	}
 	storeKey := strings.Join([]string{a.UserID, env(ctx), c.name, key}, "\x00")
-	claim, err := s.store.Claim(ctx, storeKey, fingerprint(c.input))
+	fp := fingerprint(c.input)
+	claim, err := s.store.Claim(ctx, storeKey, fp)
 	switch {
 	case errors.Is(err, idempotency.ErrKeyReused):
 		s.observe(c.name, EventConflict)
@@ -87,20 +100,24 @@ func run[R any](ctx context.Context, s *Service, a Actor, key string, c command[
 			s.release(settle, storeKey, claim.Token)
 		}
 	}()
+	record := func(rec idempotency.Record) {
+		rec.Fingerprint = fp
+		s.complete(settle, c.name, storeKey, claim.Token, rec)
+	}
 	if claim.Record.State == idempotency.Unknown && c.happened != nil {
 		r, ok, err := c.happened(ctx, claim.Record.Started)
 		switch {
 		case err != nil: // still unknown: never write again without knowing
 			s.observe(c.name, EventEffectCheckFailed)
 			finished = true
-			s.complete(settle, storeKey, claim.Token, idempotency.Record{State: idempotency.Unknown, Started: claim.Record.Started})
+			record(idempotency.Record{State: idempotency.Unknown, Started: claim.Record.Started})
 			return zero, &Error{Code: CodeUnavailable, OutcomeUnknown: true, Err: err, Message: "an earlier attempt's " +
 				"write may have happened and WeDa could not be asked whether it did (" + err.Error() + "); retry later " +
 				"with the same idempotency key"}
 		case ok:
 			s.observe(c.name, EventEffectFound)
 			finished = true
-			s.complete(settle, storeKey, claim.Token, done(r))
+			record(done(r))
 			return r, nil
 		}
 		s.observe(c.name, EventEffectAbsent)
@@ -113,16 +130,20 @@ func run[R any](ctx context.Context, s *Service, a Actor, key string, c command[
 	var ue *upstream.Error
 	switch {
 	case err == nil:
-		s.complete(settle, storeKey, claim.Token, done(r))
+		record(done(r))
 	case errors.As(err, &ue) && ue.OutcomeUnknown:
 		s.observe(c.name, EventOutcomeUnknown)
-		s.complete(settle, storeKey, claim.Token, idempotency.Record{State: idempotency.Unknown, Started: claim.Record.Started})
+		record(idempotency.Record{State: idempotency.Unknown, Started: claim.Record.Started})
 	case errors.As(err, &ue) && (ue.Kind == upstream.KindFailedOperation || ue.Kind == upstream.KindNotFound ||
 		ue.Kind == upstream.KindInvalidInput):
 		refusal, _ := json.Marshal(refusalOf(ue))
-		s.complete(settle, storeKey, claim.Token, idempotency.Record{State: idempotency.Failed, Err: refusal})
+		record(idempotency.Record{State: idempotency.Failed, Err: refusal})
 	default: // not sent, or refused before WeDa saw it: a retry may run it
 		s.release(settle, storeKey, claim.Token)
+		return r, err
+	}
+	if !claim.ForgottenBefore.IsZero() {
+		s.forgotten(ctx, c.name, claim.ForgottenBefore)
 	}
 	return r, err
 }
@@ -188,10 +209,35 @@ func (s *Service) storeFailed(ctx context.Context, step string, err error) error
 		"send it; retry shortly"}
 }
 
-func (s *Service) complete(ctx context.Context, key, token string, rec idempotency.Record) {
-	if err := s.store.Complete(ctx, key, token, rec); err != nil {
-		s.log.ErrorContext(ctx, "idempotency store could not record an outcome", "err", err)
+// complete records the owner's outcome. When it cannot be recorded, a retry may repeat the write,
+// and the answer says so, not only the log.
+func (s *Service) complete(ctx context.Context, mutation, key, token string, rec idempotency.Record) {
+	done, err := s.store.Complete(ctx, key, token, rec)
+	switch {
+	case err == nil && done == idempotency.Restored:
+		s.observe(mutation, EventClaimLost)
+		s.log.WarnContext(ctx, "idempotency claim vanished from the store before its outcome (Redis restarted "+
+			"without persistence, or the claim expired); the outcome is recorded anew", "mutation", mutation)
+	case err != nil:
+		s.observe(mutation, EventOutcomeNotRecorded)
+		s.log.ErrorContext(ctx, "idempotency store could not record an outcome", "mutation", mutation, "err", err)
+		cause := "its store did not answer"
+		if errors.Is(err, idempotency.ErrNotOwner) {
+			cause = "its store lost the claim, and another attempt with the same key holds it now"
+		}
+		warn(ctx, Warning{Code: WarnOutcomeNotRecorded, Message: "the outcome of this write could not be recorded under " +
+			"its idempotency key (" + cause + "): a retry with the same key may carry it out again; check WeDa's " +
+			"state before retrying"})
 	}
+}
+
+// forgotten says that a write sent under a key the store did not know may repeat one whose
+// record the store lost.
+func (s *Service) forgotten(ctx context.Context, mutation string, since time.Time) {
+	s.observe(mutation, EventKeysForgotten)
+	warn(ctx, Warning{Code: WarnKeysForgotten, Message: "the gateway's idempotency store lost its records at " +
+		since.UTC().Format(time.RFC3339) + " (a Redis restart without persistence): if this request repeats one " +
+		"first sent before then, WeDa may have carried it out twice; check WeDa's state"})
 }
 
 func (s *Service) release(ctx context.Context, key, token string) {
