@@ -192,6 +192,7 @@ func exampleRuns(h *harness) []exampleRun {
 	transfer := h.todoTask(h.startLeave("zhangwei"), sandbox.DemoUser)
 	runs := []exampleRun{
 		{"inbox.graphql", nil},
+		{"header.graphql", nil},
 		{"inbox-deferred.graphql", nil},
 		{"detail.graphql", map[string]any{"id": detail}},
 		{"start-flow.graphql", nil},

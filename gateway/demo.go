@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/wedagraph/gateway/upstream"
 	"github.com/wedagraph/gateway/upstream/sandbox"
@@ -17,26 +18,37 @@ func (g *Gateway) startSandbox(settings *upstream.Settings) error {
 	g.sandbox = sb
 	settings.BaseURL, settings.SecretID, settings.SecretKey, settings.APIKey = sb.URL, sandbox.DefaultSecretID, sandbox.DefaultSecretKey, ""
 	g.log.Warn("no WeDa environment configured (WEDA_ENV_ID or WEDA_BASE_URL): serving the embedded sandbox",
-		"sandbox", sb.URL, "demo_user", sandbox.DemoUser)
+		"sandbox", sb.URL, "demo_user", sandbox.DemoUser, "demo_user_id", sb.UserID(sandbox.DemoUser),
+		"colleague", sandbox.Colleague, "colleague_id", sb.UserID(sandbox.Colleague))
+	// X-Weda-User-Id takes an id, not a login name: every seeded user's, for trying others.
+	users := make([]any, 0, len(sandbox.SeedUsers()))
+	for _, u := range sandbox.SeedUsers() {
+		users = append(users, slog.String(u.Name, u.ID))
+	}
+	g.log.Info("sandbox users: name the viewer by id in the X-Weda-User-Id header", slog.Group("users", users...))
 	return nil
 }
 
-// DefaultQuery is what GraphiQL first shows: the inbox screen.
+// DefaultQuery is what GraphiQL first shows: the inbox screen. It selects every object's id, as
+// the examples do, so what a developer copies from here keeps a client cache right.
 const DefaultQuery = `# The viewer's inbox: to-do items with each instance's tasks and history.
 query Inbox {
   viewer {
-    user { name }
-    workItemCounts { todo done cc }
+    id
+    user { id name }
+    workItemCounts { id todo done cc }
     workItems(box: TODO, first: 5) {
       totalCount
       nodes {
+        id
         name
         startTime
-        currentNode { name }
+        currentNode { id name }
         instance {
+          id
           status
-          tasks { nodes { node { name } assignee { name } status } }
-          operations { nodes { action comment operator { name } time } }
+          tasks { nodes { id node { id name } assignee { id name } status } }
+          operations { nodes { action comment operator { id name } time } }
         }
       }
     }

@@ -71,3 +71,51 @@ func TestInboxScreenUpstreamEconomy(t *testing.T) {
 		"GetFlowInstanceOperations": 20, "sys_user": 1}, byEndpoint)
 	assert.Contains(t, h.logs.String(), `"upstream_calls":42`, "the request's log line counts its upstream calls")
 }
+
+// TestFlowNodesAreKeyedPerInstance: a flow node's id is what client caches key it by, so it
+// differs between instances although element ids (startNode, the supervisor's node) repeat in
+// every instance of a flow; the element id stays in elementId.
+func TestFlowNodesAreKeyedPerInstance(t *testing.T) {
+	h := newHarness(t)
+	var res struct {
+		Viewer struct {
+			WorkItems struct {
+				Nodes []struct {
+					Instance struct {
+						ID    string
+						Tasks struct {
+							Nodes []struct {
+								Node struct{ ID, ElementID string }
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	h.ok(h.me, `{ viewer { workItems(box: TODO, first: 20) { nodes { instance { id tasks { nodes { node { id elementId } } } } } } } }`, nil, &res)
+	ids := map[string]string{} // node id → instance id
+	shared := map[string]int{} // element id → instances it appears in
+	for _, item := range res.Viewer.WorkItems.Nodes {
+		seen := map[string]bool{}
+		for _, task := range item.Instance.Tasks.Nodes {
+			n := task.Node
+			require.NotEmpty(t, n.ElementID)
+			if owner, ok := ids[n.ID]; ok {
+				assert.Equal(t, item.Instance.ID, owner, "node id %s names nodes of two instances", n.ID)
+			}
+			ids[n.ID] = item.Instance.ID
+			if !seen[n.ElementID] {
+				seen[n.ElementID] = true
+				shared[n.ElementID]++
+			}
+		}
+	}
+	repeated := 0
+	for _, n := range shared {
+		if n > 1 {
+			repeated++
+		}
+	}
+	assert.Positive(t, repeated, "the inbox shows one element id in several instances")
+}

@@ -156,7 +156,7 @@ func fromProcessInstance(p *upstream.ProcessInstance) *model.FlowInstance {
 		StartUserID: string(p.StartUserID), StartTime: model.Time(p.StartTime.Time), EndTime: model.Time(p.EndTime.Time),
 		Status: instanceStatus(p.Status, bool(p.IsCompleted)), StatusCode: codeOf(p.Status)}
 	if p.CurrentNodeID != "" {
-		inst.KnownNode = &model.FlowNode{ID: string(p.CurrentNodeID), Name: model.Str(p.CurrentNodeName)}
+		inst.KnownNode = &model.FlowNode{InstanceID: inst.ID, ElementID: string(p.CurrentNodeID), Name: model.Str(p.CurrentNodeName)}
 	}
 	return inst
 }
@@ -173,7 +173,7 @@ type taskBox struct {
 
 func toTask(t upstream.InstanceTask) *model.Task {
 	b := &taskBox{}
-	b.node = model.FlowNode{ID: string(t.ElementID), Name: strIn(&b.str[0], t.ElementName)}
+	b.node = model.FlowNode{InstanceID: string(t.InstanceID), ElementID: string(t.ElementID), Name: strIn(&b.str[0], t.ElementName)}
 	b.task = model.Task{ID: string(t.TaskID), InstanceID: string(t.InstanceID), FlowCode: string(t.FlowCode),
 		FlowName: strIn(&b.str[1], t.FlowName), Node: &b.node,
 		AssigneeID: string(t.TaskAssignee.UserID), StartUserID: string(t.FlowStartUser.UserID),
@@ -265,7 +265,7 @@ func toWorkItem(p *upstream.ProcessInstance, box model.WorkBox) *model.WorkItem 
 	w := &b.item
 	w.ID = workItemID(box, p)
 	if p.CurrentNodeID != "" {
-		b.node = model.FlowNode{ID: string(p.CurrentNodeID), Name: strIn(&b.str[8], p.CurrentNodeName)}
+		b.node = model.FlowNode{InstanceID: w.InstanceID, ElementID: string(p.CurrentNodeID), Name: strIn(&b.str[8], p.CurrentNodeName)}
 		w.CurrentNode = &b.node
 	}
 	for _, id := range strings.Split(string(p.CurrentApprover), ",") {

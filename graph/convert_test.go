@@ -33,11 +33,12 @@ func TestBoxedConversionsKeepNilForAbsent(t *testing.T) {
 	assert.Nil(t, task.EndTime)
 	assert.Equal(t, model.Str("u"), task.PageURL)
 
-	item := toWorkItem(&upstream.ProcessInstance{Name: "x", CurrentNodeID: "node", TaskWaitTime: upstream.Some(5000),
+	item := toWorkItem(&upstream.ProcessInstance{InstanceID: "i1", Name: "x", CurrentNodeID: "node", TaskWaitTime: upstream.Some(5000),
 		CcTime: upstream.Time{Time: at}}, model.WorkBoxTodo)
 	assert.Equal(t, model.Str("x"), item.Name)
 	assert.Nil(t, item.Description)
-	assert.Equal(t, "node", item.CurrentNode.ID)
+	assert.Equal(t, "node", item.CurrentNode.ElementID)
+	assert.Equal(t, "i1:node", item.CurrentNode.ID(), "a node's cache identity is unique across instances")
 	assert.Nil(t, item.CurrentNode.Name)
 	assert.Equal(t, 5, *item.TaskWaitSeconds)
 	assert.Equal(t, at, *item.CcTime)

@@ -100,11 +100,13 @@ type ComplexityRoot struct {
 		NextApproverChoices   func(childComplexity int) int
 		NextApproversRequired func(childComplexity int) int
 		Task                  func(childComplexity int) int
+		Viewer                func(childComplexity int) int
 	}
 
 	Flow struct {
 		Description          func(childComplexity int) int
 		FlowCode             func(childComplexity int) int
+		ID                   func(childComplexity int) int
 		Instances            func(childComplexity int, filter *model.InstanceFilter, order *model.InstanceOrder, first *int, after *string) int
 		Name                 func(childComplexity int) int
 		ProcessKey           func(childComplexity int) int
@@ -148,19 +150,22 @@ type ComplexityRoot struct {
 	}
 
 	FlowNode struct {
-		ID   func(childComplexity int) int
-		Name func(childComplexity int) int
+		ElementID func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
 	}
 
 	InstancePayload struct {
 		ClientMutationID func(childComplexity int) int
 		Instance         func(childComplexity int) int
+		Viewer           func(childComplexity int) int
 	}
 
 	MarkMessagesPayload struct {
 		ClientMutationID func(childComplexity int) int
 		MessageCounts    func(childComplexity int) int
 		Messages         func(childComplexity int) int
+		Viewer           func(childComplexity int) int
 	}
 
 	Message struct {
@@ -186,6 +191,7 @@ type ComplexityRoot struct {
 	}
 
 	MessageCount struct {
+		ID     func(childComplexity int) int
 		Read   func(childComplexity int) int
 		Type   func(childComplexity int) int
 		Unread func(childComplexity int) int
@@ -300,6 +306,7 @@ type ComplexityRoot struct {
 		ClientMutationID func(childComplexity int) int
 		Instance         func(childComplexity int) int
 		StarterTask      func(childComplexity int) int
+		Viewer           func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -418,6 +425,7 @@ type ComplexityRoot struct {
 		Create func(childComplexity int) int
 		Done   func(childComplexity int) int
 		Draft  func(childComplexity int) int
+		ID     func(childComplexity int) int
 		Todo   func(childComplexity int) int
 	}
 
@@ -757,6 +765,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CompleteTaskPayload.Task(childComplexity), true
+	case "CompleteTaskPayload.viewer":
+		if e.ComplexityRoot.CompleteTaskPayload.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompleteTaskPayload.Viewer(childComplexity), true
 
 	case "Flow.description":
 		if e.ComplexityRoot.Flow.Description == nil {
@@ -770,6 +784,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Flow.FlowCode(childComplexity), true
+	case "Flow.id":
+		if e.ComplexityRoot.Flow.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Flow.ID(childComplexity), true
 	case "Flow.instances":
 		if e.ComplexityRoot.Flow.Instances == nil {
 			break
@@ -975,6 +995,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FlowInstanceEdge.Node(childComplexity), true
 
+	case "FlowNode.elementId":
+		if e.ComplexityRoot.FlowNode.ElementID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FlowNode.ElementID(childComplexity), true
 	case "FlowNode.id":
 		if e.ComplexityRoot.FlowNode.ID == nil {
 			break
@@ -1000,6 +1026,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InstancePayload.Instance(childComplexity), true
+	case "InstancePayload.viewer":
+		if e.ComplexityRoot.InstancePayload.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InstancePayload.Viewer(childComplexity), true
 
 	case "MarkMessagesPayload.clientMutationId":
 		if e.ComplexityRoot.MarkMessagesPayload.ClientMutationID == nil {
@@ -1019,6 +1051,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MarkMessagesPayload.Messages(childComplexity), true
+	case "MarkMessagesPayload.viewer":
+		if e.ComplexityRoot.MarkMessagesPayload.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarkMessagesPayload.Viewer(childComplexity), true
 
 	case "Message.createdAt":
 		if e.ComplexityRoot.Message.CreatedAt == nil {
@@ -1118,6 +1156,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MessageConnection.TotalCount(childComplexity), true
 
+	case "MessageCount.id":
+		if e.ComplexityRoot.MessageCount.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageCount.ID(childComplexity), true
 	case "MessageCount.read":
 		if e.ComplexityRoot.MessageCount.Read == nil {
 			break
@@ -1645,6 +1689,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StartFlowPayload.StarterTask(childComplexity), true
+	case "StartFlowPayload.viewer":
+		if e.ComplexityRoot.StartFlowPayload.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StartFlowPayload.Viewer(childComplexity), true
 
 	case "Subscription.instanceChanged":
 		if e.ComplexityRoot.Subscription.InstanceChanged == nil {
@@ -2196,6 +2246,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WorkItemCounts.Draft(childComplexity), true
+	case "WorkItemCounts.id":
+		if e.ComplexityRoot.WorkItemCounts.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkItemCounts.ID(childComplexity), true
 	case "WorkItemCounts.todo":
 		if e.ComplexityRoot.WorkItemCounts.Todo == nil {
 			break
@@ -2535,6 +2591,8 @@ enum FlowType {
 
 "A deployed flow (已部署的流程)."
 type Flow {
+  "The flow's identity for client caches (Apollo Client, urql): its processKey, stable across saves."
+  id: ID!
   "The flow's stable id (ProcessKey)."
   processKey: String!
   "The code of the latest saved version (FlowCode); it changes on every save or publish."
@@ -2580,8 +2638,13 @@ enum InstanceStatus {
 
 "A node of a flow, as an instance or task refers to it."
 type FlowNode {
-  "The node's element id, e.g. approvalNode1658740549804."
-  id: String!
+  """
+  The node's identity for client caches (Apollo Client, urql): the instance id and the element id,
+  e.g. 1590000000427001281:startNode. Element ids repeat in every flow; this does not.
+  """
+  id: ID!
+  "The node's element id, e.g. approvalNode1658740549804 or startNode (as tasks(nodeIds:), the canvas and rollbackTargets name it)."
+  elementId: String!
   "The node's name."
   name: String
 }
@@ -2986,6 +3049,8 @@ type Viewer {
 
 "How many items each workbench box holds."
 type WorkItemCounts {
+  "The viewer's id: one object per viewer in a client cache, so every screen's badges and the workItemCounts subscription share it."
+  id: ID!
   "Waiting for me."
   todo: Int!
   "Done by me."
@@ -3226,6 +3291,8 @@ type MessageEdge {
 
 "How many messages of a type there are."
 type MessageCount {
+  "The viewer's id and the type, e.g. 1550015555555555554:TODO, for client caches."
+  id: ID!
   "The message type."
   type: MessageType!
   "Unread messages (WaitingCount)."
@@ -3288,6 +3355,8 @@ type StartFlowPayload {
   instance: FlowInstance
   "The starter's own task (the submit at the approval start node), if WeDa made one."
   starterTask: Task
+  "The viewer, read after the write: select workItemCounts or a box here to refresh them in the same round trip."
+  viewer: Viewer
 }
 
 "What a completeTask does."
@@ -3352,6 +3421,8 @@ type CompleteTaskPayload {
   nextApproversRequired: Boolean!
   "The candidates to choose from, when nextApproversRequired."
   nextApproverChoices: [NextApproverChoice!]!
+  "The viewer, read after the write: select workItemCounts or a box here to refresh them in the same round trip."
+  viewer: Viewer
 }
 
 "An instance after a write."
@@ -3360,6 +3431,8 @@ type InstancePayload {
   clientMutationId: String
   "The instance, read after the write."
   instance: FlowInstance
+  "The viewer, read after the write: select workItemCounts or a box here to refresh them in the same round trip."
+  viewer: Viewer
 }
 
 "The instance to stop."
@@ -3446,6 +3519,8 @@ type MarkMessagesPayload {
   messages: [Message!]
   "The viewer's message counts, read after the write."
   messageCounts: [MessageCount!]
+  "The viewer, read after the write: select workItemCounts or a box here to refresh them in the same round trip."
+  viewer: Viewer
 }
 
 """
@@ -3572,12 +3647,16 @@ func (ec *executionContext) childFields_CompleteTaskPayload(ctx context.Context,
 		return ec.fieldContext_CompleteTaskPayload_nextApproversRequired(ctx, field)
 	case "nextApproverChoices":
 		return ec.fieldContext_CompleteTaskPayload_nextApproverChoices(ctx, field)
+	case "viewer":
+		return ec.fieldContext_CompleteTaskPayload_viewer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CompleteTaskPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Flow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Flow_id(ctx, field)
 	case "processKey":
 		return ec.fieldContext_Flow_processKey(ctx, field)
 	case "flowCode":
@@ -3670,6 +3749,8 @@ func (ec *executionContext) childFields_FlowNode(ctx context.Context, field grap
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_FlowNode_id(ctx, field)
+	case "elementId":
+		return ec.fieldContext_FlowNode_elementId(ctx, field)
 	case "name":
 		return ec.fieldContext_FlowNode_name(ctx, field)
 	}
@@ -3682,6 +3763,8 @@ func (ec *executionContext) childFields_InstancePayload(ctx context.Context, fie
 		return ec.fieldContext_InstancePayload_clientMutationId(ctx, field)
 	case "instance":
 		return ec.fieldContext_InstancePayload_instance(ctx, field)
+	case "viewer":
+		return ec.fieldContext_InstancePayload_viewer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InstancePayload", field.Name)
 }
@@ -3694,6 +3777,8 @@ func (ec *executionContext) childFields_MarkMessagesPayload(ctx context.Context,
 		return ec.fieldContext_MarkMessagesPayload_messages(ctx, field)
 	case "messageCounts":
 		return ec.fieldContext_MarkMessagesPayload_messageCounts(ctx, field)
+	case "viewer":
+		return ec.fieldContext_MarkMessagesPayload_viewer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MarkMessagesPayload", field.Name)
 }
@@ -3744,6 +3829,8 @@ func (ec *executionContext) childFields_MessageConnection(ctx context.Context, f
 
 func (ec *executionContext) childFields_MessageCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_MessageCount_id(ctx, field)
 	case "type":
 		return ec.fieldContext_MessageCount_type(ctx, field)
 	case "unread":
@@ -3926,6 +4013,8 @@ func (ec *executionContext) childFields_StartFlowPayload(ctx context.Context, fi
 		return ec.fieldContext_StartFlowPayload_instance(ctx, field)
 	case "starterTask":
 		return ec.fieldContext_StartFlowPayload_starterTask(ctx, field)
+	case "viewer":
+		return ec.fieldContext_StartFlowPayload_viewer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StartFlowPayload", field.Name)
 }
@@ -4140,6 +4229,8 @@ func (ec *executionContext) childFields_WorkItemConnection(ctx context.Context, 
 
 func (ec *executionContext) childFields_WorkItemCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_WorkItemCounts_id(ctx, field)
 	case "todo":
 		return ec.fieldContext_WorkItemCounts_todo(ctx, field)
 	case "done":
@@ -5757,6 +5848,61 @@ func (ec *executionContext) fieldContext_CompleteTaskPayload_nextApproverChoices
 	return fc, nil
 }
 
+func (ec *executionContext) _CompleteTaskPayload_viewer(ctx context.Context, field graphql.CollectedField, obj *model.CompleteTaskPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompleteTaskPayload_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Viewer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+			return ec.marshalOViewer2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐViewer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CompleteTaskPayload_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompleteTaskPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Flow_id(ctx context.Context, field graphql.CollectedField, obj *model.Flow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Flow_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Flow_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Flow", field, true, false, "ID")
+}
+
 func (ec *executionContext) _Flow_processKey(ctx context.Context, field graphql.CollectedField, obj *model.Flow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6669,7 +6815,30 @@ func (ec *executionContext) _FlowNode_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_FlowNode_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FlowNode_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FlowNode", field, true, false, "ID")
+}
+
+func (ec *executionContext) _FlowNode_elementId(ctx context.Context, field graphql.CollectedField, obj *model.FlowNode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FlowNode_elementId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ElementID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6679,7 +6848,7 @@ func (ec *executionContext) _FlowNode_id(ctx context.Context, field graphql.Coll
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_FlowNode_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_FlowNode_elementId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FlowNode", field, false, false, "String")
 }
 
@@ -6756,6 +6925,38 @@ func (ec *executionContext) fieldContext_InstancePayload_instance(_ context.Cont
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_FlowInstance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InstancePayload_viewer(ctx context.Context, field graphql.CollectedField, obj *model.InstancePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InstancePayload_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Viewer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+			return ec.marshalOViewer2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐViewer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InstancePayload_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InstancePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6843,6 +7044,38 @@ func (ec *executionContext) fieldContext_MarkMessagesPayload_messageCounts(_ con
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MessageCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MarkMessagesPayload_viewer(ctx context.Context, field graphql.CollectedField, obj *model.MarkMessagesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarkMessagesPayload_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Viewer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+			return ec.marshalOViewer2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐViewer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MarkMessagesPayload_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarkMessagesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7250,6 +7483,29 @@ func (ec *executionContext) _MessageConnection_totalCount(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_MessageConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MessageConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MessageCount_id(ctx context.Context, field graphql.CollectedField, obj *model.MessageCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessageCount_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessageCount_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MessageCount", field, false, false, "ID")
 }
 
 func (ec *executionContext) _MessageCount_type(ctx context.Context, field graphql.CollectedField, obj *model.MessageCount) (ret graphql.Marshaler) {
@@ -9432,6 +9688,38 @@ func (ec *executionContext) fieldContext_StartFlowPayload_starterTask(_ context.
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Task(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StartFlowPayload_viewer(ctx context.Context, field graphql.CollectedField, obj *model.StartFlowPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StartFlowPayload_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Viewer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+			return ec.marshalOViewer2ᚖgithubᚗcomᚋwedagraphᚋgatewayᚋgraphᚋmodelᚐViewer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StartFlowPayload_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StartFlowPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
 		},
 	}
 	return fc, nil
@@ -11658,6 +11946,29 @@ func (ec *executionContext) _WorkItemConnection_totalCount(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_WorkItemConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WorkItemConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkItemCounts_id(ctx context.Context, field graphql.CollectedField, obj *model.WorkItemCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkItemCounts_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkItemCounts_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkItemCounts", field, false, false, "ID")
 }
 
 func (ec *executionContext) _WorkItemCounts_todo(ctx context.Context, field graphql.CollectedField, obj *model.WorkItemCounts) (ret graphql.Marshaler) {
@@ -14026,6 +14337,11 @@ func (ec *executionContext) _CompleteTaskPayload(ctx context.Context, sel ast.Se
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "viewer":
+			out.Values[i] = ec._CompleteTaskPayload_viewer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14054,6 +14370,11 @@ func (ec *executionContext) _Flow(ctx context.Context, sel ast.SelectionSet, obj
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Flow")
+		case "id":
+			out.Values[i] = ec._Flow_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "processKey":
 			out.Values[i] = ec._Flow_processKey(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14344,6 +14665,11 @@ func (ec *executionContext) _FlowNode(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "elementId":
+			out.Values[i] = ec._FlowNode_elementId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "name":
 			out.Values[i] = ec._FlowNode_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -14388,6 +14714,11 @@ func (ec *executionContext) _InstancePayload(ctx context.Context, sel ast.Select
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._InstancePayload_instance(ctx, field, obj)
 				})
+		case "viewer":
+			out.Values[i] = ec._InstancePayload_viewer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14433,6 +14764,11 @@ func (ec *executionContext) _MarkMessagesPayload(ctx context.Context, sel ast.Se
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._MarkMessagesPayload_messageCounts(ctx, field, obj)
 				})
+		case "viewer":
+			out.Values[i] = ec._MarkMessagesPayload_viewer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14598,6 +14934,11 @@ func (ec *executionContext) _MessageCount(ctx context.Context, sel ast.Selection
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("MessageCount")
+		case "id":
+			out.Values[i] = ec._MessageCount_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "type":
 			out.Values[i] = ec._MessageCount_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15413,6 +15754,11 @@ func (ec *executionContext) _StartFlowPayload(ctx context.Context, sel ast.Selec
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._StartFlowPayload_starterTask(ctx, field, obj)
 				})
+		case "viewer":
+			out.Values[i] = ec._StartFlowPayload_viewer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16120,6 +16466,11 @@ func (ec *executionContext) _WorkItemCounts(ctx context.Context, sel ast.Selecti
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("WorkItemCounts")
+		case "id":
+			out.Values[i] = ec._WorkItemCounts_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "todo":
 			out.Values[i] = ec._WorkItemCounts_todo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

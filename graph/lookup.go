@@ -213,6 +213,18 @@ func userByID(ctx context.Context, id string) (*model.User, error) {
 	return toUser(u), nil
 }
 
+// viewerUser is the viewer's own user record. A user an instance mentions may be gone, and reads
+// as null; the viewer may not: a request that names its viewer by anything but a WeDa user id (a
+// login name, say) hears so instead of reading null.
+func viewerUser(ctx context.Context, id string) (*model.User, error) {
+	u, err := userByID(ctx, id)
+	if err == nil && u == nil {
+		return nil, codeError(CodeNotFound, "no WeDa user has the viewer's id %q: name the viewer by a WeDa user id "+
+			"(19 digits, not a login name) in the %s header or the token's user claim", id, auth.UserIDHeader)
+	}
+	return u, err
+}
+
 func boxOr(box *model.WorkBox) model.WorkBox {
 	if box == nil {
 		return model.WorkBoxTodo

@@ -19,6 +19,11 @@ func idempotencyKey(ctx context.Context, clientMutationID *string) string {
 	return idempotency.HeaderKey(ctx)
 }
 
+// viewerOf is the payloads' viewer: the one who acted, whose counts and boxes the write changed.
+func viewerOf(a workflow.Actor) *model.Viewer {
+	return &model.Viewer{ID: a.UserID, Source: a.Source}
+}
+
 func (r *Resolver) startFlow(ctx context.Context, in model.StartFlowInput) (*model.StartFlowPayload, error) {
 	a, err := actor(ctx)
 	if err != nil {
@@ -30,7 +35,8 @@ func (r *Resolver) startFlow(ctx context.Context, in model.StartFlowInput) (*mod
 		return nil, err
 	}
 	r.touched(ctx, res.InstanceID)
-	return &model.StartFlowPayload{ClientMutationID: in.ClientMutationID, InstanceID: res.InstanceID, StarterTaskID: res.StarterTaskID}, nil
+	return &model.StartFlowPayload{ClientMutationID: in.ClientMutationID, InstanceID: res.InstanceID, StarterTaskID: res.StarterTaskID,
+		Viewer: viewerOf(a)}, nil
 }
 
 func (r *Resolver) completeTask(ctx context.Context, in model.CompleteTaskInput) (*model.CompleteTaskPayload, error) {
@@ -50,7 +56,8 @@ func (r *Resolver) completeTask(ctx context.Context, in model.CompleteTaskInput)
 	}
 	r.touched(ctx, res.InstanceID)
 	p := &model.CompleteTaskPayload{ClientMutationID: in.ClientMutationID, TaskID: res.TaskID, InstanceID: res.InstanceID,
-		NextApproversRequired: res.NextApproversRequired, NextApproverChoices: make([]*model.NextApproverChoice, 0, len(res.Choices))}
+		NextApproversRequired: res.NextApproversRequired, NextApproverChoices: make([]*model.NextApproverChoice, 0, len(res.Choices)),
+		Viewer: viewerOf(a)}
 	for _, c := range res.Choices {
 		p.NextApproverChoices = append(p.NextApproverChoices, &model.NextApproverChoice{PendingTaskID: c.PendingTaskID,
 			AssigneeID: c.AssigneeID, AssigneeName: c.AssigneeName})
@@ -58,13 +65,13 @@ func (r *Resolver) completeTask(ctx context.Context, in model.CompleteTaskInput)
 	return p, nil
 }
 
-// instancePayload maps a write that changed an instance, and refreshes who watches it.
-func (r *Resolver) instancePayload(ctx context.Context, clientMutationID *string, res workflow.Changed, err error) (*model.InstancePayload, error) {
+// instancePayload maps a write of a that changed an instance, and refreshes who watches it.
+func (r *Resolver) instancePayload(ctx context.Context, a workflow.Actor, clientMutationID *string, res workflow.Changed, err error) (*model.InstancePayload, error) {
 	if err != nil {
 		return nil, err
 	}
 	r.touched(ctx, res.InstanceID)
-	return &model.InstancePayload{ClientMutationID: clientMutationID, InstanceID: res.InstanceID}, nil
+	return &model.InstancePayload{ClientMutationID: clientMutationID, InstanceID: res.InstanceID, Viewer: viewerOf(a)}, nil
 }
 
 func (r *Resolver) stopFlow(ctx context.Context, in model.StopFlowInput) (*model.InstancePayload, error) {
@@ -73,7 +80,7 @@ func (r *Resolver) stopFlow(ctx context.Context, in model.StopFlowInput) (*model
 		return nil, err
 	}
 	res, err := r.Workflow.StopFlow(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.InstanceID, deref(in.Reason))
-	return r.instancePayload(ctx, in.ClientMutationID, res, err)
+	return r.instancePayload(ctx, a, in.ClientMutationID, res, err)
 }
 
 func (r *Resolver) submitNextApprovers(ctx context.Context, in model.SubmitNextApproversInput) (*model.InstancePayload, error) {
@@ -82,7 +89,7 @@ func (r *Resolver) submitNextApprovers(ctx context.Context, in model.SubmitNextA
 		return nil, err
 	}
 	res, err := r.Workflow.SubmitNextApprovers(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.PendingTaskIds)
-	return r.instancePayload(ctx, in.ClientMutationID, res, err)
+	return r.instancePayload(ctx, a, in.ClientMutationID, res, err)
 }
 
 func (r *Resolver) pressInstance(ctx context.Context, in model.PressInstanceInput) (*model.InstancePayload, error) {
@@ -91,7 +98,7 @@ func (r *Resolver) pressInstance(ctx context.Context, in model.PressInstanceInpu
 		return nil, err
 	}
 	res, err := r.Workflow.PressInstance(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.InstanceID)
-	return r.instancePayload(ctx, in.ClientMutationID, res, err)
+	return r.instancePayload(ctx, a, in.ClientMutationID, res, err)
 }
 
 func (r *Resolver) revokeTask(ctx context.Context, in model.RevokeTaskInput) (*model.InstancePayload, error) {
@@ -100,7 +107,7 @@ func (r *Resolver) revokeTask(ctx context.Context, in model.RevokeTaskInput) (*m
 		return nil, err
 	}
 	res, err := r.Workflow.RevokeTask(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.TaskID, workflow.RevokeRole(in.As))
-	return r.instancePayload(ctx, in.ClientMutationID, res, err)
+	return r.instancePayload(ctx, a, in.ClientMutationID, res, err)
 }
 
 func (r *Resolver) addCounterSigners(ctx context.Context, in model.AddCounterSignersInput) (*model.InstancePayload, error) {
@@ -109,7 +116,7 @@ func (r *Resolver) addCounterSigners(ctx context.Context, in model.AddCounterSig
 		return nil, err
 	}
 	res, err := r.Workflow.AddCounterSigners(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.TaskID, in.UserIds)
-	return r.instancePayload(ctx, in.ClientMutationID, res, err)
+	return r.instancePayload(ctx, a, in.ClientMutationID, res, err)
 }
 
 func (r *Resolver) rollBackTask(ctx context.Context, in model.RollBackTaskInput) (*model.InstancePayload, error) {
@@ -119,7 +126,7 @@ func (r *Resolver) rollBackTask(ctx context.Context, in model.RollBackTaskInput)
 	}
 	res, err := r.Workflow.RollBackTask(ctx, a, idempotencyKey(ctx, in.ClientMutationID), workflow.RollBack{
 		TaskID: in.TaskID, TargetNodeID: in.TargetNodeID, TargetTaskID: in.TargetTaskID})
-	return r.instancePayload(ctx, in.ClientMutationID, res, err)
+	return r.instancePayload(ctx, a, in.ClientMutationID, res, err)
 }
 
 func (r *Resolver) markMessages(ctx context.Context, in model.MarkMessagesInput) (*model.MarkMessagesPayload, error) {
@@ -132,5 +139,5 @@ func (r *Resolver) markMessages(ctx context.Context, in model.MarkMessagesInput)
 		return nil, err
 	}
 	r.touched(ctx, "")
-	return &model.MarkMessagesPayload{ClientMutationID: in.ClientMutationID, MessageIDs: ids}, nil
+	return &model.MarkMessagesPayload{ClientMutationID: in.ClientMutationID, MessageIDs: ids, Viewer: viewerOf(a)}, nil
 }

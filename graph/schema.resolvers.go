@@ -451,7 +451,7 @@ func (r *taskResolver) ApprovalPage(ctx context.Context, obj *model.Task, box *m
 	}
 	completed := bool(detail.IsCompleted)
 	req := upstream.ApprovalPageRequest{InstanceID: upstream.ID(obj.InstanceID), FlowCode: upstream.ID(obj.FlowCode),
-		NodeID: obj.Node.ID, IsCompleted: &completed, PageType: boxPageTypes[b], TaskID: upstream.ID(obj.ID)}
+		NodeID: obj.Node.ElementID, IsCompleted: &completed, PageType: boxPageTypes[b], TaskID: upstream.ID(obj.ID)}
 	if b == model.WorkBoxCc {
 		req.CcID = detail.CcID
 	}
@@ -474,7 +474,7 @@ func (r *userResolver) Phone(ctx context.Context, obj *model.User) (*string, err
 
 // User is the resolver for the user field.
 func (r *viewerResolver) User(ctx context.Context, obj *model.Viewer) (*model.User, error) {
-	return userByID(ctx, obj.ID)
+	return viewerUser(ctx, obj.ID)
 }
 
 // WorkItems is the resolver for the workItems field.
@@ -510,7 +510,7 @@ func (r *viewerResolver) WorkItemCounts(ctx context.Context, obj *model.Viewer) 
 	if err != nil {
 		return nil, err
 	}
-	out := &model.WorkItemCounts{}
+	out := &model.WorkItemCounts{ID: obj.ID}
 	for _, c := range counts {
 		n := int(c.Total)
 		switch string(c.PageType) {
@@ -592,7 +592,8 @@ func (r *viewerResolver) MessageCounts(ctx context.Context, obj *model.Viewer, t
 	var out []*model.MessageCount
 	for _, rs := range results {
 		for _, c := range rs {
-			out = append(out, &model.MessageCount{Type: messageType(c.MessageType), Unread: int(c.WaitingCount), Read: int(c.FinishCount)})
+			t := messageType(c.MessageType)
+			out = append(out, &model.MessageCount{ID: obj.ID + ":" + string(t), Type: t, Unread: int(c.WaitingCount), Read: int(c.FinishCount)})
 		}
 	}
 	return out, nil

@@ -58,6 +58,23 @@ func TestEnumsHaveUnknown(t *testing.T) {
 	}
 }
 
+// TestPayloadsCarryTheViewer: every mutation's payload offers the viewer, so a screen re-reads
+// its counts and boxes in the mutation's own round trip instead of refetching them.
+func TestPayloadsCarryTheViewer(t *testing.T) {
+	schema := loadSchema(t)
+	for _, f := range schema.Mutation.Fields {
+		if strings.HasPrefix(f.Name, "__") {
+			continue
+		}
+		payload := schema.Types[f.Type.Name()]
+		require.NotNil(t, payload, f.Name)
+		v := payload.Fields.ForName("viewer")
+		if assert.NotNil(t, v, "%s's payload %s has no viewer", f.Name, payload.Name) {
+			assert.Equal(t, "Viewer", v.Type.Name())
+		}
+	}
+}
+
 func loadSchema(t *testing.T) *ast.Schema {
 	t.Helper()
 	src, err := os.ReadFile("../schema.graphqls")

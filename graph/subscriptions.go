@@ -182,7 +182,7 @@ func (r *Resolver) subscribeInstance(ctx context.Context, id string) (<-chan *mo
 		}
 		st := instanceState{Status: string(inst.Status)}
 		if inst.KnownNode != nil {
-			st.Node = inst.KnownNode.ID
+			st.Node = inst.KnownNode.ElementID
 		}
 		for _, t := range tasks.Result {
 			st.Tasks = append(st.Tasks, [4]string{string(t.TaskID), string(taskStatus(t.TaskStatus)),

@@ -23,6 +23,8 @@ type ApproveCompleteTaskCompleteTaskPayload struct {
 	NextApproversRequired bool `json:"nextApproversRequired"`
 	// The candidates to choose from, when nextApproversRequired.
 	NextApproverChoices []ApproveCompleteTaskCompleteTaskPayloadNextApproverChoicesNextApproverChoice `json:"nextApproverChoices"`
+	// The viewer, read after the write: select workItemCounts or a box here to refresh them in the same round trip.
+	Viewer ApproveCompleteTaskCompleteTaskPayloadViewer `json:"viewer"`
 }
 
 // GetTask returns ApproveCompleteTaskCompleteTaskPayload.Task, and is useful for accessing the field via an interface.
@@ -45,22 +47,66 @@ func (v *ApproveCompleteTaskCompleteTaskPayload) GetNextApproverChoices() []Appr
 	return v.NextApproverChoices
 }
 
+// GetViewer returns ApproveCompleteTaskCompleteTaskPayload.Viewer, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayload) GetViewer() ApproveCompleteTaskCompleteTaskPayloadViewer {
+	return v.Viewer
+}
+
 // ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance includes the requested fields of the GraphQL type FlowInstance.
 // The GraphQL type's documentation follows.
 //
 // One run of a flow (流程实例).
 type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance struct {
+	// The instance id (InstanceId).
+	Id string `json:"id"`
+	// The instance's title, e.g. lihua提交的请假申请; the flow's name where WeDa gives no title.
+	Name string `json:"name"`
 	// The instance's state.
 	Status InstanceStatus `json:"status"`
+	// When the instance started.
+	StartTime time.Time `json:"startTime"`
+	// When the instance ended; null while in progress.
+	EndTime time.Time `json:"endTime"`
+	// The user who started the instance. Costs the detail calls of `instance(id)` when the list behind this instance gave no starter id.
+	StartUser ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceStartUser `json:"startUser"`
 	// The node the instance is at. Costs the detail calls of `instance(id)` when the list behind this instance did not say.
 	CurrentNode ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCurrentNodeFlowNode `json:"currentNode"`
+	// The deployed flow, matched by FlowCode, else by name (one ListDeployedFlows call per request, shared).
+	Flow ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceFlow `json:"flow"`
 	// The instance's tasks (GetFlowInstanceTasks), in creation order.
 	Tasks ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnection `json:"tasks"`
+	// The instance's history (GetFlowInstanceOperations), oldest first.
+	Operations ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnection `json:"operations"`
+	// The flow diagram with progress (GetProcessCanvasInfo).
+	Canvas ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvas `json:"canvas"`
+	// The earlier nodes the instance can be rolled back to (GetPreElementList), nearest first.
+	RollbackTargets []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceRollbackTargetsRollbackTarget `json:"rollbackTargets"`
 }
+
+// GetId returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance.Id, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance) GetId() string { return v.Id }
+
+// GetName returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance.Name, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance) GetName() string { return v.Name }
 
 // GetStatus returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance.Status, and is useful for accessing the field via an interface.
 func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance) GetStatus() InstanceStatus {
 	return v.Status
+}
+
+// GetStartTime returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance.StartTime, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance) GetStartTime() time.Time {
+	return v.StartTime
+}
+
+// GetEndTime returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance.EndTime, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance) GetEndTime() time.Time {
+	return v.EndTime
+}
+
+// GetStartUser returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance.StartUser, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance) GetStartUser() ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceStartUser {
+	return v.StartUser
 }
 
 // GetCurrentNode returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance.CurrentNode, and is useful for accessing the field via an interface.
@@ -68,9 +114,148 @@ func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance) GetCurrentN
 	return v.CurrentNode
 }
 
+// GetFlow returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance.Flow, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance) GetFlow() ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceFlow {
+	return v.Flow
+}
+
 // GetTasks returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance.Tasks, and is useful for accessing the field via an interface.
 func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance) GetTasks() ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnection {
 	return v.Tasks
+}
+
+// GetOperations returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance.Operations, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance) GetOperations() ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnection {
+	return v.Operations
+}
+
+// GetCanvas returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance.Canvas, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance) GetCanvas() ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvas {
+	return v.Canvas
+}
+
+// GetRollbackTargets returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance.RollbackTargets, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance) GetRollbackTargets() []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceRollbackTargetsRollbackTarget {
+	return v.RollbackTargets
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvas includes the requested fields of the GraphQL type Canvas.
+// The GraphQL type's documentation follows.
+//
+// The flow diagram of an instance, with progress: enough to draw it without another call.
+type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvas struct {
+	// The nodes.
+	Nodes []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNode `json:"nodes"`
+	// The edges between nodes.
+	Edges []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasEdgesCanvasEdge `json:"edges"`
+}
+
+// GetNodes returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvas.Nodes, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvas) GetNodes() []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNode {
+	return v.Nodes
+}
+
+// GetEdges returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvas.Edges, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvas) GetEdges() []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasEdgesCanvasEdge {
+	return v.Edges
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasEdgesCanvasEdge includes the requested fields of the GraphQL type CanvasEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge of the diagram.
+type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasEdgesCanvasEdge struct {
+	// The element id of the node the edge leaves.
+	Source string `json:"source"`
+	// The element id of the node the edge enters.
+	Target string `json:"target"`
+	// How far the edge is.
+	Status ProgressStatus `json:"status"`
+}
+
+// GetSource returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasEdgesCanvasEdge.Source, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasEdgesCanvasEdge) GetSource() string {
+	return v.Source
+}
+
+// GetTarget returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasEdgesCanvasEdge.Target, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasEdgesCanvasEdge) GetTarget() string {
+	return v.Target
+}
+
+// GetStatus returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasEdgesCanvasEdge.Status, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasEdgesCanvasEdge) GetStatus() ProgressStatus {
+	return v.Status
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNode includes the requested fields of the GraphQL type CanvasNode.
+// The GraphQL type's documentation follows.
+//
+// A node of the diagram.
+type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNode struct {
+	// The node's element id.
+	ElementId string `json:"elementId"`
+	// The node's name.
+	Name string `json:"name"`
+	// The node's kind.
+	Kind NodeKind `json:"kind"`
+	// How far the node is.
+	Status ProgressStatus `json:"status"`
+	// The people at the node and what they did (Conf).
+	Processors []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNodeProcessorsProcessor `json:"processors"`
+}
+
+// GetElementId returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNode.ElementId, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNode) GetElementId() string {
+	return v.ElementId
+}
+
+// GetName returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNode.Name, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNode) GetName() string {
+	return v.Name
+}
+
+// GetKind returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNode.Kind, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNode) GetKind() NodeKind {
+	return v.Kind
+}
+
+// GetStatus returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNode.Status, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNode) GetStatus() ProgressStatus {
+	return v.Status
+}
+
+// GetProcessors returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNode.Processors, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNode) GetProcessors() []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNodeProcessorsProcessor {
+	return v.Processors
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNodeProcessorsProcessor includes the requested fields of the GraphQL type Processor.
+// The GraphQL type's documentation follows.
+//
+// A person's part in a node.
+type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNodeProcessorsProcessor struct {
+	// The person's name.
+	Name string `json:"name"`
+	// What they did; NONE while it waits for them.
+	Status OperationAction `json:"status"`
+	// When they acted.
+	OperatedAt time.Time `json:"operatedAt"`
+}
+
+// GetName returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNodeProcessorsProcessor.Name, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNodeProcessorsProcessor) GetName() string {
+	return v.Name
+}
+
+// GetStatus returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNodeProcessorsProcessor.Status, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNodeProcessorsProcessor) GetStatus() OperationAction {
+	return v.Status
+}
+
+// GetOperatedAt returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNodeProcessorsProcessor.OperatedAt, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCanvasNodesCanvasNodeProcessorsProcessor) GetOperatedAt() time.Time {
+	return v.OperatedAt
 }
 
 // ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCurrentNodeFlowNode includes the requested fields of the GraphQL type FlowNode.
@@ -78,12 +263,235 @@ func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstance) GetTasks() 
 //
 // A node of a flow, as an instance or task refers to it.
 type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCurrentNodeFlowNode struct {
+	// The node's identity for client caches (Apollo Client, urql): the instance id and the element id,
+	// e.g. 1590000000427001281:startNode. Element ids repeat in every flow; this does not.
+	Id string `json:"id"`
+	// The node's element id, e.g. approvalNode1658740549804 or startNode (as tasks(nodeIds:), the canvas and rollbackTargets name it).
+	ElementId string `json:"elementId"`
 	// The node's name.
 	Name string `json:"name"`
 }
 
+// GetId returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCurrentNodeFlowNode.Id, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCurrentNodeFlowNode) GetId() string {
+	return v.Id
+}
+
+// GetElementId returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCurrentNodeFlowNode.ElementId, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCurrentNodeFlowNode) GetElementId() string {
+	return v.ElementId
+}
+
 // GetName returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCurrentNodeFlowNode.Name, and is useful for accessing the field via an interface.
 func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceCurrentNodeFlowNode) GetName() string {
+	return v.Name
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceFlow includes the requested fields of the GraphQL type Flow.
+// The GraphQL type's documentation follows.
+//
+// A deployed flow (已部署的流程).
+type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceFlow struct {
+	// The flow's identity for client caches (Apollo Client, urql): its processKey, stable across saves.
+	Id string `json:"id"`
+	// The flow's stable id (ProcessKey).
+	ProcessKey string `json:"processKey"`
+	// The flow's name.
+	Name string `json:"name"`
+}
+
+// GetId returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceFlow.Id, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceFlow) GetId() string { return v.Id }
+
+// GetProcessKey returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceFlow.ProcessKey, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceFlow) GetProcessKey() string {
+	return v.ProcessKey
+}
+
+// GetName returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceFlow.Name, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceFlow) GetName() string {
+	return v.Name
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnection includes the requested fields of the GraphQL type OperationConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of operations.
+type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnection struct {
+	// The operations alone.
+	Nodes []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation `json:"nodes"`
+}
+
+// GetNodes returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnection.Nodes, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnection) GetNodes() []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation {
+	return v.Nodes
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation includes the requested fields of the GraphQL type Operation.
+// The GraphQL type's documentation follows.
+//
+// One entry of an instance's history (操作记录).
+type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation struct {
+	// What was done.
+	Action OperationAction `json:"action"`
+	// The comment (审批意见).
+	Comment string `json:"comment"`
+	// When it happened.
+	Time time.Time `json:"time"`
+	// Who did it.
+	Operator ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser `json:"operator"`
+	// The users copied (抄送人).
+	CcUsers []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCcUsersUser `json:"ccUsers"`
+	// The counter-signers added (加签人), for ADD_SIGN.
+	CounterSigners []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCounterSignersUser `json:"counterSigners"`
+}
+
+// GetAction returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation.Action, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation) GetAction() OperationAction {
+	return v.Action
+}
+
+// GetComment returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation.Comment, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation) GetComment() string {
+	return v.Comment
+}
+
+// GetTime returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation.Time, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation) GetTime() time.Time {
+	return v.Time
+}
+
+// GetOperator returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation.Operator, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation) GetOperator() ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser {
+	return v.Operator
+}
+
+// GetCcUsers returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation.CcUsers, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation) GetCcUsers() []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCcUsersUser {
+	return v.CcUsers
+}
+
+// GetCounterSigners returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation.CounterSigners, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperation) GetCounterSigners() []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCounterSignersUser {
+	return v.CounterSigners
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCcUsersUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A WeDa user (sys_user).
+type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCcUsersUser struct {
+	// The user's id (_id).
+	Id string `json:"id"`
+	// The login name (name).
+	Name string `json:"name"`
+}
+
+// GetId returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCcUsersUser.Id, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCcUsersUser) GetId() string {
+	return v.Id
+}
+
+// GetName returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCcUsersUser.Name, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCcUsersUser) GetName() string {
+	return v.Name
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCounterSignersUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A WeDa user (sys_user).
+type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCounterSignersUser struct {
+	// The user's id (_id).
+	Id string `json:"id"`
+	// The login name (name).
+	Name string `json:"name"`
+}
+
+// GetId returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCounterSignersUser.Id, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCounterSignersUser) GetId() string {
+	return v.Id
+}
+
+// GetName returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCounterSignersUser.Name, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationCounterSignersUser) GetName() string {
+	return v.Name
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A WeDa user (sys_user).
+type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser struct {
+	// The user's id (_id).
+	Id string `json:"id"`
+	// The login name (name).
+	Name string `json:"name"`
+}
+
+// GetId returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser.Id, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser) GetId() string {
+	return v.Id
+}
+
+// GetName returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser.Name, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser) GetName() string {
+	return v.Name
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceRollbackTargetsRollbackTarget includes the requested fields of the GraphQL type RollbackTarget.
+// The GraphQL type's documentation follows.
+//
+// An earlier node an instance can be rolled back to (可回退的节点).
+type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceRollbackTargetsRollbackTarget struct {
+	// The node's element id (TargetNodeId of a rollback).
+	NodeId string `json:"nodeId"`
+	// The node's name.
+	NodeName string `json:"nodeName"`
+	// The finished task at that node (TargetActTaskId of a rollback).
+	TaskId string `json:"taskId"`
+	// Whether it is the approval start node (ApproveType 1).
+	IsStartNode bool `json:"isStartNode"`
+}
+
+// GetNodeId returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceRollbackTargetsRollbackTarget.NodeId, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceRollbackTargetsRollbackTarget) GetNodeId() string {
+	return v.NodeId
+}
+
+// GetNodeName returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceRollbackTargetsRollbackTarget.NodeName, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceRollbackTargetsRollbackTarget) GetNodeName() string {
+	return v.NodeName
+}
+
+// GetTaskId returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceRollbackTargetsRollbackTarget.TaskId, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceRollbackTargetsRollbackTarget) GetTaskId() string {
+	return v.TaskId
+}
+
+// GetIsStartNode returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceRollbackTargetsRollbackTarget.IsStartNode, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceRollbackTargetsRollbackTarget) GetIsStartNode() bool {
+	return v.IsStartNode
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceStartUser includes the requested fields of the GraphQL type User.
+// The GraphQL type's documentation follows.
+//
+// A WeDa user (sys_user).
+type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceStartUser struct {
+	// The user's id (_id).
+	Id string `json:"id"`
+	// The login name (name).
+	Name string `json:"name"`
+}
+
+// GetId returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceStartUser.Id, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceStartUser) GetId() string {
+	return v.Id
+}
+
+// GetName returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceStartUser.Name, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceStartUser) GetName() string {
 	return v.Name
 }
 
@@ -106,15 +514,25 @@ func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConn
 //
 // One person's step at one node of an instance (审批任务).
 type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTask struct {
-	// The user the task is assigned to.
-	Assignee ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser `json:"assignee"`
+	// The task id (TaskId).
+	Id string `json:"id"`
 	// The task's state.
 	Status TaskStatus `json:"status"`
+	// What the assignee did (OperationResult).
+	Result OperationAction `json:"result"`
+	// The node of the task.
+	Node ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode `json:"node"`
+	// The user the task is assigned to.
+	Assignee ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser `json:"assignee"`
+	// The approval page of the task (GetApprovalPageDetail): form data and which buttons to show. The
+	// gateway assembles the instance id, flow code, node id and task id; for the CC box it also
+	// finds the CC id (one DescribeProcessInstance call).
+	ApprovalPage ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPage `json:"approvalPage"`
 }
 
-// GetAssignee returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTask.Assignee, and is useful for accessing the field via an interface.
-func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTask) GetAssignee() ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser {
-	return v.Assignee
+// GetId returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTask.Id, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTask) GetId() string {
+	return v.Id
 }
 
 // GetStatus returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTask.Status, and is useful for accessing the field via an interface.
@@ -122,17 +540,122 @@ func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConn
 	return v.Status
 }
 
+// GetResult returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTask.Result, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTask) GetResult() OperationAction {
+	return v.Result
+}
+
+// GetNode returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTask.Node, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTask) GetNode() ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode {
+	return v.Node
+}
+
+// GetAssignee returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTask.Assignee, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTask) GetAssignee() ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser {
+	return v.Assignee
+}
+
+// GetApprovalPage returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTask.ApprovalPage, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTask) GetApprovalPage() ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPage {
+	return v.ApprovalPage
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPage includes the requested fields of the GraphQL type ApprovalPage.
+// The GraphQL type's documentation follows.
+//
+// The approval page of a task (审批页面详情): form data and the buttons to show.
+type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPage struct {
+	// Whether to show the transfer button.
+	ShowTransfer bool `json:"showTransfer"`
+	// Whether to show the add-signer button.
+	ShowAddSigners bool `json:"showAddSigners"`
+	// Whether to show the rollback button.
+	ShowRollBack bool `json:"showRollBack"`
+	// Page input variables holding one record (ObjectMap).
+	Objects []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPageObjectsPageObject `json:"objects"`
+}
+
+// GetShowTransfer returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPage.ShowTransfer, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPage) GetShowTransfer() bool {
+	return v.ShowTransfer
+}
+
+// GetShowAddSigners returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPage.ShowAddSigners, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPage) GetShowAddSigners() bool {
+	return v.ShowAddSigners
+}
+
+// GetShowRollBack returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPage.ShowRollBack, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPage) GetShowRollBack() bool {
+	return v.ShowRollBack
+}
+
+// GetObjects returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPage.Objects, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPage) GetObjects() []ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPageObjectsPageObject {
+	return v.Objects
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPageObjectsPageObject includes the requested fields of the GraphQL type PageObject.
+// The GraphQL type's documentation follows.
+//
+// A page variable holding one record.
+type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPageObjectsPageObject struct {
+	// The variable key (OutputKey).
+	OutputKey string `json:"outputKey"`
+	// The record's fields.
+	Fields json.RawMessage `json:"fields"`
+}
+
+// GetOutputKey returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPageObjectsPageObject.OutputKey, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPageObjectsPageObject) GetOutputKey() string {
+	return v.OutputKey
+}
+
+// GetFields returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPageObjectsPageObject.Fields, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPageObjectsPageObject) GetFields() json.RawMessage {
+	return v.Fields
+}
+
 // ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser includes the requested fields of the GraphQL type User.
 // The GraphQL type's documentation follows.
 //
 // A WeDa user (sys_user).
 type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser struct {
+	// The user's id (_id).
+	Id string `json:"id"`
 	// The login name (name).
 	Name string `json:"name"`
 }
 
+// GetId returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser.Id, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser) GetId() string {
+	return v.Id
+}
+
 // GetName returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser.Name, and is useful for accessing the field via an interface.
 func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser) GetName() string {
+	return v.Name
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode includes the requested fields of the GraphQL type FlowNode.
+// The GraphQL type's documentation follows.
+//
+// A node of a flow, as an instance or task refers to it.
+type ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode struct {
+	// The node's identity for client caches (Apollo Client, urql): the instance id and the element id,
+	// e.g. 1590000000427001281:startNode. Element ids repeat in every flow; this does not.
+	Id string `json:"id"`
+	// The node's name.
+	Name string `json:"name"`
+}
+
+// GetId returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode.Id, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode) GetId() string {
+	return v.Id
+}
+
+// GetName returns ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode.Name, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode) GetName() string {
 	return v.Name
 }
 
@@ -162,8 +685,15 @@ func (v *ApproveCompleteTaskCompleteTaskPayloadNextApproverChoicesNextApproverCh
 //
 // A WeDa user (sys_user).
 type ApproveCompleteTaskCompleteTaskPayloadNextApproverChoicesNextApproverChoiceAssigneeUser struct {
+	// The user's id (_id).
+	Id string `json:"id"`
 	// The login name (name).
 	Name string `json:"name"`
+}
+
+// GetId returns ApproveCompleteTaskCompleteTaskPayloadNextApproverChoicesNextApproverChoiceAssigneeUser.Id, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadNextApproverChoicesNextApproverChoiceAssigneeUser) GetId() string {
+	return v.Id
 }
 
 // GetName returns ApproveCompleteTaskCompleteTaskPayloadNextApproverChoicesNextApproverChoiceAssigneeUser.Name, and is useful for accessing the field via an interface.
@@ -176,17 +706,78 @@ func (v *ApproveCompleteTaskCompleteTaskPayloadNextApproverChoicesNextApproverCh
 //
 // One person's step at one node of an instance (审批任务).
 type ApproveCompleteTaskCompleteTaskPayloadTask struct {
+	// The task id (TaskId).
+	Id string `json:"id"`
 	// The task's state.
 	Status TaskStatus `json:"status"`
 	// What the assignee did (OperationResult).
 	Result OperationAction `json:"result"`
 }
 
+// GetId returns ApproveCompleteTaskCompleteTaskPayloadTask.Id, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadTask) GetId() string { return v.Id }
+
 // GetStatus returns ApproveCompleteTaskCompleteTaskPayloadTask.Status, and is useful for accessing the field via an interface.
 func (v *ApproveCompleteTaskCompleteTaskPayloadTask) GetStatus() TaskStatus { return v.Status }
 
 // GetResult returns ApproveCompleteTaskCompleteTaskPayloadTask.Result, and is useful for accessing the field via an interface.
 func (v *ApproveCompleteTaskCompleteTaskPayloadTask) GetResult() OperationAction { return v.Result }
+
+// ApproveCompleteTaskCompleteTaskPayloadViewer includes the requested fields of the GraphQL type Viewer.
+// The GraphQL type's documentation follows.
+//
+// The calling user, and what their workbench shows.
+type ApproveCompleteTaskCompleteTaskPayloadViewer struct {
+	// The calling user's id.
+	Id string `json:"id"`
+	// How many items each box holds (ListProcessInstancesCount): one call for all boxes.
+	WorkItemCounts ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts `json:"workItemCounts"`
+}
+
+// GetId returns ApproveCompleteTaskCompleteTaskPayloadViewer.Id, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadViewer) GetId() string { return v.Id }
+
+// GetWorkItemCounts returns ApproveCompleteTaskCompleteTaskPayloadViewer.WorkItemCounts, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadViewer) GetWorkItemCounts() ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts {
+	return v.WorkItemCounts
+}
+
+// ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts includes the requested fields of the GraphQL type WorkItemCounts.
+// The GraphQL type's documentation follows.
+//
+// How many items each workbench box holds.
+type ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts struct {
+	// The viewer's id: one object per viewer in a client cache, so every screen's badges and the workItemCounts subscription share it.
+	Id string `json:"id"`
+	// Waiting for me.
+	Todo int `json:"todo"`
+	// Done by me.
+	Done int `json:"done"`
+	// Copied to me.
+	Cc int `json:"cc"`
+	// Started by me.
+	Create int `json:"create"`
+	// My drafts.
+	Draft int `json:"draft"`
+}
+
+// GetId returns ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts.Id, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts) GetId() string { return v.Id }
+
+// GetTodo returns ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts.Todo, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts) GetTodo() int { return v.Todo }
+
+// GetDone returns ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts.Done, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts) GetDone() int { return v.Done }
+
+// GetCc returns ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts.Cc, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts) GetCc() int { return v.Cc }
+
+// GetCreate returns ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts.Create, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts) GetCreate() int { return v.Create }
+
+// GetDraft returns ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts.Draft, and is useful for accessing the field via an interface.
+func (v *ApproveCompleteTaskCompleteTaskPayloadViewerWorkItemCounts) GetDraft() int { return v.Draft }
 
 // ApproveResponse is returned by Approve on success.
 type ApproveResponse struct {
@@ -204,6 +795,8 @@ func (v *ApproveResponse) GetCompleteTask() ApproveCompleteTaskCompleteTaskPaylo
 //
 // One run of a flow (流程实例).
 type DetailInstanceFlowInstance struct {
+	// The instance id (InstanceId).
+	Id string `json:"id"`
 	// The instance's title, e.g. lihua提交的请假申请; the flow's name where WeDa gives no title.
 	Name string `json:"name"`
 	// The instance's state.
@@ -227,6 +820,9 @@ type DetailInstanceFlowInstance struct {
 	// The earlier nodes the instance can be rolled back to (GetPreElementList), nearest first.
 	RollbackTargets []DetailInstanceFlowInstanceRollbackTargetsRollbackTarget `json:"rollbackTargets"`
 }
+
+// GetId returns DetailInstanceFlowInstance.Id, and is useful for accessing the field via an interface.
+func (v *DetailInstanceFlowInstance) GetId() string { return v.Id }
 
 // GetName returns DetailInstanceFlowInstance.Name, and is useful for accessing the field via an interface.
 func (v *DetailInstanceFlowInstance) GetName() string { return v.Name }
@@ -381,14 +977,20 @@ func (v *DetailInstanceFlowInstanceCanvasNodesCanvasNodeProcessorsProcessor) Get
 //
 // A node of a flow, as an instance or task refers to it.
 type DetailInstanceFlowInstanceCurrentNodeFlowNode struct {
-	// The node's element id, e.g. approvalNode1658740549804.
+	// The node's identity for client caches (Apollo Client, urql): the instance id and the element id,
+	// e.g. 1590000000427001281:startNode. Element ids repeat in every flow; this does not.
 	Id string `json:"id"`
+	// The node's element id, e.g. approvalNode1658740549804 or startNode (as tasks(nodeIds:), the canvas and rollbackTargets name it).
+	ElementId string `json:"elementId"`
 	// The node's name.
 	Name string `json:"name"`
 }
 
 // GetId returns DetailInstanceFlowInstanceCurrentNodeFlowNode.Id, and is useful for accessing the field via an interface.
 func (v *DetailInstanceFlowInstanceCurrentNodeFlowNode) GetId() string { return v.Id }
+
+// GetElementId returns DetailInstanceFlowInstanceCurrentNodeFlowNode.ElementId, and is useful for accessing the field via an interface.
+func (v *DetailInstanceFlowInstanceCurrentNodeFlowNode) GetElementId() string { return v.ElementId }
 
 // GetName returns DetailInstanceFlowInstanceCurrentNodeFlowNode.Name, and is useful for accessing the field via an interface.
 func (v *DetailInstanceFlowInstanceCurrentNodeFlowNode) GetName() string { return v.Name }
@@ -398,11 +1000,16 @@ func (v *DetailInstanceFlowInstanceCurrentNodeFlowNode) GetName() string { retur
 //
 // A deployed flow (已部署的流程).
 type DetailInstanceFlowInstanceFlow struct {
+	// The flow's identity for client caches (Apollo Client, urql): its processKey, stable across saves.
+	Id string `json:"id"`
 	// The flow's stable id (ProcessKey).
 	ProcessKey string `json:"processKey"`
 	// The flow's name.
 	Name string `json:"name"`
 }
+
+// GetId returns DetailInstanceFlowInstanceFlow.Id, and is useful for accessing the field via an interface.
+func (v *DetailInstanceFlowInstanceFlow) GetId() string { return v.Id }
 
 // GetProcessKey returns DetailInstanceFlowInstanceFlow.ProcessKey, and is useful for accessing the field via an interface.
 func (v *DetailInstanceFlowInstanceFlow) GetProcessKey() string { return v.ProcessKey }
@@ -478,8 +1085,15 @@ func (v *DetailInstanceFlowInstanceOperationsOperationConnectionNodesOperation) 
 //
 // A WeDa user (sys_user).
 type DetailInstanceFlowInstanceOperationsOperationConnectionNodesOperationCcUsersUser struct {
+	// The user's id (_id).
+	Id string `json:"id"`
 	// The login name (name).
 	Name string `json:"name"`
+}
+
+// GetId returns DetailInstanceFlowInstanceOperationsOperationConnectionNodesOperationCcUsersUser.Id, and is useful for accessing the field via an interface.
+func (v *DetailInstanceFlowInstanceOperationsOperationConnectionNodesOperationCcUsersUser) GetId() string {
+	return v.Id
 }
 
 // GetName returns DetailInstanceFlowInstanceOperationsOperationConnectionNodesOperationCcUsersUser.Name, and is useful for accessing the field via an interface.
@@ -492,8 +1106,15 @@ func (v *DetailInstanceFlowInstanceOperationsOperationConnectionNodesOperationCc
 //
 // A WeDa user (sys_user).
 type DetailInstanceFlowInstanceOperationsOperationConnectionNodesOperationCounterSignersUser struct {
+	// The user's id (_id).
+	Id string `json:"id"`
 	// The login name (name).
 	Name string `json:"name"`
+}
+
+// GetId returns DetailInstanceFlowInstanceOperationsOperationConnectionNodesOperationCounterSignersUser.Id, and is useful for accessing the field via an interface.
+func (v *DetailInstanceFlowInstanceOperationsOperationConnectionNodesOperationCounterSignersUser) GetId() string {
+	return v.Id
 }
 
 // GetName returns DetailInstanceFlowInstanceOperationsOperationConnectionNodesOperationCounterSignersUser.Name, and is useful for accessing the field via an interface.
@@ -506,8 +1127,15 @@ func (v *DetailInstanceFlowInstanceOperationsOperationConnectionNodesOperationCo
 //
 // A WeDa user (sys_user).
 type DetailInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser struct {
+	// The user's id (_id).
+	Id string `json:"id"`
 	// The login name (name).
 	Name string `json:"name"`
+}
+
+// GetId returns DetailInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser.Id, and is useful for accessing the field via an interface.
+func (v *DetailInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser) GetId() string {
+	return v.Id
 }
 
 // GetName returns DetailInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser.Name, and is useful for accessing the field via an interface.
@@ -551,9 +1179,14 @@ func (v *DetailInstanceFlowInstanceRollbackTargetsRollbackTarget) GetIsStartNode
 //
 // A WeDa user (sys_user).
 type DetailInstanceFlowInstanceStartUser struct {
+	// The user's id (_id).
+	Id string `json:"id"`
 	// The login name (name).
 	Name string `json:"name"`
 }
+
+// GetId returns DetailInstanceFlowInstanceStartUser.Id, and is useful for accessing the field via an interface.
+func (v *DetailInstanceFlowInstanceStartUser) GetId() string { return v.Id }
 
 // GetName returns DetailInstanceFlowInstanceStartUser.Name, and is useful for accessing the field via an interface.
 func (v *DetailInstanceFlowInstanceStartUser) GetName() string { return v.Name }
@@ -682,8 +1315,15 @@ func (v *DetailInstanceFlowInstanceTasksTaskConnectionNodesTaskApprovalPageObjec
 //
 // A WeDa user (sys_user).
 type DetailInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser struct {
+	// The user's id (_id).
+	Id string `json:"id"`
 	// The login name (name).
 	Name string `json:"name"`
+}
+
+// GetId returns DetailInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser.Id, and is useful for accessing the field via an interface.
+func (v *DetailInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser) GetId() string {
+	return v.Id
 }
 
 // GetName returns DetailInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser.Name, and is useful for accessing the field via an interface.
@@ -696,8 +1336,16 @@ func (v *DetailInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser) Get
 //
 // A node of a flow, as an instance or task refers to it.
 type DetailInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode struct {
+	// The node's identity for client caches (Apollo Client, urql): the instance id and the element id,
+	// e.g. 1590000000427001281:startNode. Element ids repeat in every flow; this does not.
+	Id string `json:"id"`
 	// The node's name.
 	Name string `json:"name"`
+}
+
+// GetId returns DetailInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode.Id, and is useful for accessing the field via an interface.
+func (v *DetailInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode) GetId() string {
+	return v.Id
 }
 
 // GetName returns DetailInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode.Name, and is useful for accessing the field via an interface.
@@ -732,11 +1380,16 @@ func (v *InboxResponse) GetViewer() InboxViewer { return v.Viewer }
 //
 // The calling user, and what their workbench shows.
 type InboxViewer struct {
+	// The calling user's id.
+	Id string `json:"id"`
 	// How many items each box holds (ListProcessInstancesCount): one call for all boxes.
 	WorkItemCounts InboxViewerWorkItemCounts `json:"workItemCounts"`
 	// One box of the workbench (ListProcessInstances).
 	WorkItems InboxViewerWorkItemsWorkItemConnection `json:"workItems"`
 }
+
+// GetId returns InboxViewer.Id, and is useful for accessing the field via an interface.
+func (v *InboxViewer) GetId() string { return v.Id }
 
 // GetWorkItemCounts returns InboxViewer.WorkItemCounts, and is useful for accessing the field via an interface.
 func (v *InboxViewer) GetWorkItemCounts() InboxViewerWorkItemCounts { return v.WorkItemCounts }
@@ -749,6 +1402,8 @@ func (v *InboxViewer) GetWorkItems() InboxViewerWorkItemsWorkItemConnection { re
 //
 // How many items each workbench box holds.
 type InboxViewerWorkItemCounts struct {
+	// The viewer's id: one object per viewer in a client cache, so every screen's badges and the workItemCounts subscription share it.
+	Id string `json:"id"`
 	// Waiting for me.
 	Todo int `json:"todo"`
 	// Done by me.
@@ -760,6 +1415,9 @@ type InboxViewerWorkItemCounts struct {
 	// My drafts.
 	Draft int `json:"draft"`
 }
+
+// GetId returns InboxViewerWorkItemCounts.Id, and is useful for accessing the field via an interface.
+func (v *InboxViewerWorkItemCounts) GetId() string { return v.Id }
 
 // GetTodo returns InboxViewerWorkItemCounts.Todo, and is useful for accessing the field via an interface.
 func (v *InboxViewerWorkItemCounts) GetTodo() int { return v.Todo }
@@ -807,6 +1465,8 @@ func (v *InboxViewerWorkItemsWorkItemConnection) GetNodes() []InboxViewerWorkIte
 //
 // An instance as one workbench box shows it (ListProcessInstances, DescribeProcessInstance).
 type InboxViewerWorkItemsWorkItemConnectionNodesWorkItem struct {
+	// A stable id of the item, from its box and the task or copy it is about, for client caches (Apollo, urql, Relay).
+	Id string `json:"id"`
 	// The id of the task the item is about; for CREATE the starter's own task.
 	TaskId string `json:"taskId"`
 	// The instance's title.
@@ -822,6 +1482,9 @@ type InboxViewerWorkItemsWorkItemConnectionNodesWorkItem struct {
 	// The instance.
 	Instance InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstance `json:"instance"`
 }
+
+// GetId returns InboxViewerWorkItemsWorkItemConnectionNodesWorkItem.Id, and is useful for accessing the field via an interface.
+func (v *InboxViewerWorkItemsWorkItemConnectionNodesWorkItem) GetId() string { return v.Id }
 
 // GetTaskId returns InboxViewerWorkItemsWorkItemConnectionNodesWorkItem.TaskId, and is useful for accessing the field via an interface.
 func (v *InboxViewerWorkItemsWorkItemConnectionNodesWorkItem) GetTaskId() string { return v.TaskId }
@@ -880,8 +1543,16 @@ func (v *InboxViewerWorkItemsWorkItemConnectionNodesWorkItemButtonsButton) GetLa
 //
 // A node of a flow, as an instance or task refers to it.
 type InboxViewerWorkItemsWorkItemConnectionNodesWorkItemCurrentNodeFlowNode struct {
+	// The node's identity for client caches (Apollo Client, urql): the instance id and the element id,
+	// e.g. 1590000000427001281:startNode. Element ids repeat in every flow; this does not.
+	Id string `json:"id"`
 	// The node's name.
 	Name string `json:"name"`
+}
+
+// GetId returns InboxViewerWorkItemsWorkItemConnectionNodesWorkItemCurrentNodeFlowNode.Id, and is useful for accessing the field via an interface.
+func (v *InboxViewerWorkItemsWorkItemConnectionNodesWorkItemCurrentNodeFlowNode) GetId() string {
+	return v.Id
 }
 
 // GetName returns InboxViewerWorkItemsWorkItemConnectionNodesWorkItemCurrentNodeFlowNode.Name, and is useful for accessing the field via an interface.
@@ -894,12 +1565,19 @@ func (v *InboxViewerWorkItemsWorkItemConnectionNodesWorkItemCurrentNodeFlowNode)
 //
 // One run of a flow (流程实例).
 type InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstance struct {
+	// The instance id (InstanceId).
+	Id string `json:"id"`
 	// The instance's state.
 	Status InstanceStatus `json:"status"`
 	// The instance's tasks (GetFlowInstanceTasks), in creation order.
 	Tasks InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceTasksTaskConnection `json:"tasks"`
 	// The instance's history (GetFlowInstanceOperations), oldest first.
 	Operations InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceOperationsOperationConnection `json:"operations"`
+}
+
+// GetId returns InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstance.Id, and is useful for accessing the field via an interface.
+func (v *InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstance) GetId() string {
+	return v.Id
 }
 
 // GetStatus returns InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstance.Status, and is useful for accessing the field via an interface.
@@ -971,8 +1649,15 @@ func (v *InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstance
 //
 // A WeDa user (sys_user).
 type InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser struct {
+	// The user's id (_id).
+	Id string `json:"id"`
 	// The login name (name).
 	Name string `json:"name"`
+}
+
+// GetId returns InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser.Id, and is useful for accessing the field via an interface.
+func (v *InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser) GetId() string {
+	return v.Id
 }
 
 // GetName returns InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceOperationsOperationConnectionNodesOperationOperatorUser.Name, and is useful for accessing the field via an interface.
@@ -999,12 +1684,19 @@ func (v *InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstance
 //
 // One person's step at one node of an instance (审批任务).
 type InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceTasksTaskConnectionNodesTask struct {
+	// The task id (TaskId).
+	Id string `json:"id"`
 	// The node of the task.
 	Node InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode `json:"node"`
 	// The user the task is assigned to.
 	Assignee InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser `json:"assignee"`
 	// The task's state.
 	Status TaskStatus `json:"status"`
+}
+
+// GetId returns InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceTasksTaskConnectionNodesTask.Id, and is useful for accessing the field via an interface.
+func (v *InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceTasksTaskConnectionNodesTask) GetId() string {
+	return v.Id
 }
 
 // GetNode returns InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceTasksTaskConnectionNodesTask.Node, and is useful for accessing the field via an interface.
@@ -1027,8 +1719,15 @@ func (v *InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstance
 //
 // A WeDa user (sys_user).
 type InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser struct {
+	// The user's id (_id).
+	Id string `json:"id"`
 	// The login name (name).
 	Name string `json:"name"`
+}
+
+// GetId returns InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser.Id, and is useful for accessing the field via an interface.
+func (v *InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser) GetId() string {
+	return v.Id
 }
 
 // GetName returns InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceTasksTaskConnectionNodesTaskAssigneeUser.Name, and is useful for accessing the field via an interface.
@@ -1041,8 +1740,16 @@ func (v *InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstance
 //
 // A node of a flow, as an instance or task refers to it.
 type InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode struct {
+	// The node's identity for client caches (Apollo Client, urql): the instance id and the element id,
+	// e.g. 1590000000427001281:startNode. Element ids repeat in every flow; this does not.
+	Id string `json:"id"`
 	// The node's name.
 	Name string `json:"name"`
+}
+
+// GetId returns InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode.Id, and is useful for accessing the field via an interface.
+func (v *InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode) GetId() string {
+	return v.Id
 }
 
 // GetName returns InboxViewerWorkItemsWorkItemConnectionNodesWorkItemInstanceFlowInstanceTasksTaskConnectionNodesTaskNodeFlowNode.Name, and is useful for accessing the field via an interface.
@@ -1241,28 +1948,115 @@ const Approve_Operation = `
 mutation Approve ($task: ID!) {
 	completeTask(input: {taskId:$task,action:APPROVE,comment:"同意",ccUserIds:["1550046666666666662"]}) {
 		task {
+			id
 			status
 			result
 		}
 		instance {
+			id
+			name
 			status
+			startTime
+			endTime
+			startUser {
+				id
+				name
+			}
 			currentNode {
+				id
+				elementId
+				name
+			}
+			flow {
+				id
+				processKey
 				name
 			}
 			tasks {
 				nodes {
-					assignee {
+					id
+					status
+					result
+					node {
+						id
 						name
 					}
+					assignee {
+						id
+						name
+					}
+					approvalPage {
+						showTransfer
+						showAddSigners
+						showRollBack
+						objects {
+							outputKey
+							fields
+						}
+					}
+				}
+			}
+			operations {
+				nodes {
+					action
+					comment
+					time
+					operator {
+						id
+						name
+					}
+					ccUsers {
+						id
+						name
+					}
+					counterSigners {
+						id
+						name
+					}
+				}
+			}
+			canvas {
+				nodes {
+					elementId
+					name
+					kind
+					status
+					processors {
+						name
+						status
+						operatedAt
+					}
+				}
+				edges {
+					source
+					target
 					status
 				}
+			}
+			rollbackTargets {
+				nodeId
+				nodeName
+				taskId
+				isStartNode
 			}
 		}
 		nextApproversRequired
 		nextApproverChoices {
 			pendingTaskId
 			assignee {
+				id
 				name
+			}
+		}
+		viewer {
+			id
+			workItemCounts {
+				id
+				todo
+				done
+				cc
+				create
+				draft
 			}
 		}
 	}
@@ -1298,18 +2092,22 @@ func Approve(
 const Detail_Operation = `
 query Detail ($id: ID!) {
 	instance(id: $id) {
+		id
 		name
 		status
 		startTime
 		endTime
 		startUser {
+			id
 			name
 		}
 		currentNode {
 			id
+			elementId
 			name
 		}
 		flow {
+			id
 			processKey
 			name
 		}
@@ -1319,9 +2117,11 @@ query Detail ($id: ID!) {
 				status
 				result
 				node {
+					id
 					name
 				}
 				assignee {
+					id
 					name
 				}
 				approvalPage {
@@ -1341,12 +2141,15 @@ query Detail ($id: ID!) {
 				comment
 				time
 				operator {
+					id
 					name
 				}
 				ccUsers {
+					id
 					name
 				}
 				counterSigners {
+					id
 					name
 				}
 			}
@@ -1408,7 +2211,9 @@ func Detail(
 const Inbox_Operation = `
 query Inbox {
 	viewer {
+		id
 		workItemCounts {
+			id
 			todo
 			done
 			cc
@@ -1422,6 +2227,7 @@ query Inbox {
 				endCursor
 			}
 			nodes {
+				id
 				taskId
 				name
 				startTime
@@ -1431,16 +2237,21 @@ query Inbox {
 					label
 				}
 				currentNode {
+					id
 					name
 				}
 				instance {
+					id
 					status
 					tasks {
 						nodes {
+							id
 							node {
+								id
 								name
 							}
 							assignee {
+								id
 								name
 							}
 							status
@@ -1452,6 +2263,7 @@ query Inbox {
 							comment
 							time
 							operator {
+								id
 								name
 							}
 						}

@@ -34,6 +34,21 @@ type Flow struct {
 	TakesStartParameters bool
 }
 
+// ID is the flow's identity for client caches: the processKey, which no save changes.
+func (f *Flow) ID() string { return f.ProcessKey }
+
+// FlowNode is a node of a flow as an instance, its tasks or its work items refer to it.
+type FlowNode struct {
+	InstanceID string
+	ElementID  string
+	Name       *string
+}
+
+// ID is the node's identity for client caches. Element ids (startNode, endNode) repeat in every
+// flow, so a cache keyed by them alone would merge different flows' nodes; within one instance
+// they are unique. Made only when asked for.
+func (n *FlowNode) ID() string { return n.InstanceID + ":" + n.ElementID }
+
 // FlowInstance is an instance as far as the answer it came from knows it. StartUserID and
 // KnownNode may be empty: their resolvers then fetch the instance's detail.
 type FlowInstance struct {
@@ -150,6 +165,7 @@ type StartFlowPayload struct {
 	ClientMutationID *string
 	InstanceID       string
 	StarterTaskID    string
+	Viewer           *Viewer // the acting viewer, whose counts and boxes are read after the write
 }
 
 // CompleteTaskPayload names the completed task; its objects are read fresh.
@@ -159,6 +175,7 @@ type CompleteTaskPayload struct {
 	InstanceID            string
 	NextApproversRequired bool
 	NextApproverChoices   []*NextApproverChoice
+	Viewer                *Viewer // the acting viewer, whose counts and boxes are read after the write
 }
 
 // NextApproverChoice is a candidate for the next node.
@@ -172,10 +189,12 @@ type NextApproverChoice struct {
 type InstancePayload struct {
 	ClientMutationID *string
 	InstanceID       string
+	Viewer           *Viewer // the acting viewer, whose counts and boxes are read after the write
 }
 
 // MarkMessagesPayload names the messages a write changed; they are read fresh.
 type MarkMessagesPayload struct {
 	ClientMutationID *string
 	MessageIDs       []string
+	Viewer           *Viewer // the acting viewer, whose counts and boxes are read after the write
 }

@@ -136,14 +136,6 @@ type FlowInstanceEdge struct {
 	Node *FlowInstance `json:"node"`
 }
 
-// A node of a flow, as an instance or task refers to it.
-type FlowNode struct {
-	// The node's element id, e.g. approvalNode1658740549804.
-	ID string `json:"id"`
-	// The node's name.
-	Name *string `json:"name,omitempty"`
-}
-
 // Which flow instances to return (GetFlowInstances).
 type InstanceFilter struct {
 	// Instances of the flow with this ProcessKey.
@@ -194,6 +186,8 @@ type MessageConnection struct {
 
 // How many messages of a type there are.
 type MessageCount struct {
+	// The viewer's id and the type, e.g. 1550015555555555554:TODO, for client caches.
+	ID string `json:"id"`
 	// The message type.
 	Type MessageType `json:"type"`
 	// Unread messages (WaitingCount).
@@ -464,6 +458,8 @@ type WorkItemConnection struct {
 
 // How many items each workbench box holds.
 type WorkItemCounts struct {
+	// The viewer's id: one object per viewer in a client cache, so every screen's badges and the workItemCounts subscription share it.
+	ID string `json:"id"`
 	// Waiting for me.
 	Todo int `json:"todo"`
 	// Done by me.

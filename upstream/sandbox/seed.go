@@ -12,7 +12,7 @@ import (
 var seedEpoch = time.Date(2026, 11, 2, 9, 0, 0, 0, cst)
 
 // Demo users, by login name. The first is the administrator; DemoUser is the one the README
-// and GraphiQL start with.
+// and GraphiQL start with, Colleague the one who handles DemoUser's expense claims.
 var seedUsers = []struct {
 	name, nick string
 	wecom      bool
@@ -33,6 +33,12 @@ var seedUsers = []struct {
 	{"sunli", "孙丽", true},
 }
 
+// seedUserID is the id of the i-th seeded user: 19 digits, above 2^53 as WeDa's ids are, and
+// the same whatever the seed, so the README can name them.
+func seedUserID(i int) string {
+	return strconv.FormatInt(1550000000000000000+int64(i+1)*7777777777777, 10)
+}
+
 func (e *engine) seed(seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
 	clock := seedEpoch.Add(-30 * 24 * time.Hour)
@@ -42,7 +48,7 @@ func (e *engine) seed(seed uint64) {
 	tick := func(max time.Duration) { clock = clock.Add(time.Minute + time.Duration(rng.Int64N(int64(max)))) }
 
 	for i, su := range seedUsers {
-		u := &user{ID: strconv.FormatInt(1550000000000000000+int64(i+1)*7777777777777, 10), Name: su.name,
+		u := &user{ID: seedUserID(i), Name: su.name,
 			NickName: su.nick, Email: su.name + "@sandbox.weda.example", Phone: fmt.Sprintf("1380000%04d", i+1),
 			Type: 4, Desc: su.nick, CreatedAt: clock, UpdatedAt: clock}
 		if su.wecom {

@@ -24,7 +24,49 @@ const (
 	DefaultSecretKey = "sandbox"
 	// DemoUser is the login name of the user the README and GraphiQL start with.
 	DemoUser = "kongtest"
+	// Colleague is the login name of the README's second demo user: the finance clerk who handles
+	// (approves) DemoUser's expense claims, so acting as them shows a colleague's approval.
+	Colleague = "liuyang"
 )
+
+// SeedUser is a seeded user as people name them.
+type SeedUser struct {
+	Name     string // the login name, e.g. kongtest
+	NickName string // e.g. 孔测试
+	ID       string // what WeDa's APIs and the gateway's X-Weda-User-Id header take
+}
+
+// SeedUsers lists the seeded users in seed order. Their ids do not depend on the seed.
+func SeedUsers() []SeedUser {
+	out := make([]SeedUser, len(seedUsers))
+	for i, su := range seedUsers {
+		out[i] = SeedUser{Name: su.name, NickName: su.nick, ID: seedUserID(i)}
+	}
+	return out
+}
+
+// unknownUser is what the sandbox adds when a user id names no one: people try the login name
+// (kongtest) where WeDa takes the id, and the sandbox can say which ids it has.
+var unknownUser = func() string {
+	var b strings.Builder
+	b.WriteString(": a user is named by id (19 digits), not by login name; this sandbox's users are")
+	for i, u := range SeedUsers() {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(" " + u.Name + " " + u.ID)
+	}
+	return b.String()
+}()
+
+// explain adds to a refusal what a person needs to mend the request.
+func explain(e *apiError) *apiError {
+	// The engine refuses an unknown user as notFound("user", id): "user <id> does not exist".
+	if e.Code == "ResourceNotFound" && strings.HasPrefix(e.Message, "user ") {
+		return &apiError{e.Status, e.Code, e.Message + unknownUser}
+	}
+	return e
+}
 
 // maxBody bounds a request body.
 const maxBody = 1 << 20
@@ -326,7 +368,7 @@ func (s *Server) workflow(w http.ResponseWriter, r *http.Request, requestID, res
 	}()
 	s.delay(r.Context(), name)
 	if apiErr != nil {
-		writeEnvelopeError(w, apiErr.Status, apiErr, requestID)
+		writeEnvelopeError(w, apiErr.Status, explain(apiErr), requestID)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"Response": map[string]any{"RequestId": requestID, "Data": data}})
