@@ -66,6 +66,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		log.Warn(w)
 	}
 	cfg, err := gateway.ConfigFromEnv(getenv)
+	var bad *gateway.ConfigError
+	if errors.As(err, &bad) {
+		// One record per problem, each naming its setting: read at a glance in any log viewer.
+		for _, p := range bad.Problems {
+			log.Error("bad setting", "problem", p)
+		}
+		return fmt.Errorf("%d settings refused (the lines above); weda-gateway --help lists what each accepts", len(bad.Problems))
+	}
 	if err != nil {
 		return err
 	}

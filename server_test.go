@@ -192,3 +192,50 @@ func TestGCPercentDefault(t *testing.T) {
 		assert.False(t, ok, "GOGC=%s is the operator's", set)
 	}
 }
+
+// TestBadSettingExitsWithOneLine runs the built binary with each value that once passed in
+// silence: it exits 1, and its stderr holds one record naming the setting before the exit's.
+func TestBadSettingExitsWithOneLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "weda-gateway")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, string(out))
+	for _, bad := range []struct {
+		setting string
+		env     []string
+	}{
+		{"LIVE_POLL_INTERVAL", []string{"LIVE_POLL_INTERVAL=2000000h"}},
+		{"TRUSTED_PROXIES", []string{"TRUSTED_PROXIES=0.0.0.0/0"}},
+		{"TRUSTED_PROXIES", []string{"TRUSTED_PROXIES=::/0"}},
+		{"TRUSTED_PROXIES", []string{"TRUSTED_PROXIES=10.1.2.3/8"}},
+		{"LIVE_MAX_PER_VIEWER", []string{"LIVE_MAX_PER_VIEWER=60", "LIVE_MAX_SUBSCRIPTIONS=50"}},
+		{"MAX_OPERATIONS_PER_VIEWER", []string{"MAX_OPERATIONS_PER_VIEWER=129"}},
+		{"MAX_OPERATIONS_PER_CONNECTION", []string{"MAX_OPERATIONS_PER_CONNECTION=17"}},
+		{"MAX_CONNECTIONS_PER_VIEWER", []string{"MAX_CONNECTIONS_PER_VIEWER=2001"}},
+		{"OPERATION_TIMEOUT", []string{"OPERATION_TIMEOUT=9s"}},
+	} {
+		t.Run(strings.Join(bad.env, " "), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang detector only
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin)
+			cmd.Env = append(append(os.Environ(), "PORT=0"), bad.env...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			var exit *exec.ExitError
+			require.ErrorAs(t, cmd.Run(), &exit)
+			assert.Equal(t, 1, exit.ExitCode())
+			var problems []string
+			for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+				var rec map[string]any
+				require.NoError(t, json.Unmarshal([]byte(line), &rec), line)
+				if rec["msg"] == "bad setting" {
+					problems = append(problems, rec["problem"].(string))
+				}
+			}
+			require.Len(t, problems, 1, stderr.String())
+			assert.True(t, strings.HasPrefix(problems[0], bad.setting), problems[0])
+		})
+	}
+}

@@ -4,14 +4,18 @@
 package gateway
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -103,186 +107,120 @@ type Limits struct {
 	// authentication: 0 means twice RateRequests, negative turns this stage off.
 	AddressRate    int
 	RateWindow     time.Duration  // RATE_LIMIT_WINDOW, default 1m
-	TrustedProxies []netip.Prefix // TRUSTED_PROXIES: peers whose X-Forwarded-For / Forwarded is believed
-	APQCacheSize   int            // APQ_CACHE_SIZE, default 1000
-	PersistedFile  string         // PERSISTED_QUERIES_FILE: a JSON object of sha256 hash → query
-	PersistedOnly  bool           // PERSISTED_QUERIES_ONLY: refuse any query not in that file
+	TrustedProxies []netip.Prefix // TRUSTED_PROXIES: peers whose ProxyHeader is believed
+	// TrustAnyProxy (TRUSTED_PROXIES_ALLOW_ALL) lets TRUSTED_PROXIES hold 0.0.0.0/0 or ::/0.
+	TrustAnyProxy bool
+	// ProxyHeader (TRUSTED_PROXY_HEADER) is the one header the trusted proxies set to name the
+	// client; default X-Forwarded-For. Every other header is ignored.
+	ProxyHeader string
+	// IPv6Prefix (RATE_LIMIT_IPV6_PREFIX) is how many leading bits of an IPv6 client address
+	// name one client for the rate limits; default 64.
+	IPv6Prefix    int
+	APQCacheSize  int    // APQ_CACHE_SIZE, default 1000
+	PersistedFile string // PERSISTED_QUERIES_FILE: a JSON object of sha256 hash → query
+	PersistedOnly bool   // PERSISTED_QUERIES_ONLY: refuse any query not in that file
 }
 
-// ConfigFromEnv reads Config with getenv, reporting every bad value by its variable's name.
+// ConfigError lists every bad setting at once, one line each, each naming its setting: one start
+// tells the operator everything that is wrong.
+type ConfigError struct{ Problems []string }
+
+func (e *ConfigError) Error() string {
+	if len(e.Problems) == 1 {
+		return "configuration: " + e.Problems[0]
+	}
+	return fmt.Sprintf("configuration: %d problems:\n  %s", len(e.Problems), strings.Join(e.Problems, "\n  "))
+}
+
+// ConfigFromEnv reads Config with getenv through the settings table (settings.go): each setting's
+// default, then its variable, read and range-checked by the row's own parser; then the checks
+// that involve several settings. Every problem is reported, in a *ConfigError.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	var errs []string
-	up, err := upstream.SettingsFromEnv(getenv)
-	if err != nil {
-		errs = append(errs, err.Error())
-	}
-	cfg := Config{Port: 8080, Upstream: up, ShutdownTimeout: 15 * time.Second, ShutdownDelay: 5 * time.Second, SandboxSeed: 1,
-		IdempotencyTTL: 24 * time.Hour, IdempotencyKeys: 100_000, Metrics: true, ReferenceTTL: 30 * time.Second,
-		Live: live.Config{Interval: 5 * time.Second, MaxPerViewer: 50, MaxTotal: 10_000, ViewerPollsPerMinute: 120},
-		Streams: Streams{MaxOperations: 128, MaxOperationsPerViewer: 16, MaxOperationsPerConnection: 8,
-			MaxConnections: 2000, MaxConnectionsPerViewer: 16, OperationTimeout: 30 * time.Second},
-		Limits: Limits{MaxBodyBytes: 1 << 20, MaxDepth: 12, MaxComplexity: 30000, MaxAliases: 30, MaxRootFields: 20,
-			MaxTokens: 5000, MaxFields: 2000, MaxRepeats: 20, MaxDirectives: 5, MaxIntroDepth: 16,
-			RateRequests: 300, RateWindow: time.Minute, APQCacheSize: 1000},
-		Auth: auth.Config{Mode: strings.TrimSpace(getenv("AUTH_MODE")), HS256Secret: []byte(getenv("AUTH_JWT_HS256_SECRET")),
-			JWKSURL: strings.TrimSpace(getenv("AUTH_JWKS_URL")), Issuer: getenv("AUTH_ISSUER"), Audience: getenv("AUTH_AUDIENCE"),
-			UserClaim: getenv("AUTH_USER_CLAIM"), SourceClaim: getenv("AUTH_SOURCE_CLAIM"), RolesClaim: getenv("AUTH_ROLES_CLAIM"),
-			AdminRole: getenv("AUTH_ADMIN_ROLE"), ScopeClaim: getenv("AUTH_SCOPE_CLAIM"), ActAsScope: getenv("AUTH_ACT_AS_SCOPE")},
-	}
-	intVar := func(name string, dst *int, lo, hi int) {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < lo || n > hi {
-				errs = append(errs, fmt.Sprintf("%s=%q: want a whole number from %d to %d", name, v, lo, hi))
-				return
+	var cfg Config
+	var problems []string
+	for _, s := range Settings() {
+		if s.read == nil {
+			continue // read by someone else: Go's runtime, OpenTelemetry's SDK
+		}
+		if !s.derived && s.Default != "-" {
+			if err := s.read(&cfg, s.Default); err != nil {
+				panic(fmt.Sprintf("gateway: the default of %s does not read: %v", s.Name, err))
 			}
-			*dst = n
+		}
+		v := getenv(s.Name)
+		if !s.secret {
+			v = strings.TrimSpace(v)
+		}
+		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		if err := s.read(&cfg, v); err != nil {
+			problems = append(problems, fmt.Sprintf("%s=%s: %v", s.Name, shown(s, v), err))
 		}
 	}
-	// durVar reads a duration of at least lo; zero too when zeroOK (a setting that 0 turns off).
-	durVar := func(name string, dst *time.Duration, lo time.Duration, zeroOK bool) {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil || (d < lo && !(zeroOK && d == 0)) {
-				errs = append(errs, fmt.Sprintf("%s=%q: want a duration of at least %s, such as 5s", name, v, lo))
-				return
-			}
-			*dst = d
-		}
-	}
-	boolVar := func(name string, dst *bool) {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("%s=%q: want true or false", name, v))
-				return
-			}
-			*dst = b
-		}
-	}
-	intVar("PORT", &cfg.Port, 0, 65535) // 0: any free port
-	intVar("MAX_CONCURRENT_UPSTREAM", &cfg.Loader.MaxConcurrent, 1, 1024)
-	intVar("MAX_UPSTREAM_CALLS", &cfg.Loader.MaxCalls, 1, 10000)
-	var batchWait time.Duration // USER_BATCH_WAIT: still read, so a bad value is reported, but unused
-	durVar("USER_BATCH_WAIT", &batchWait, 0, true)
-	durVar("SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout, time.Second, false)
-	durVar("SHUTDOWN_DELAY", &cfg.ShutdownDelay, 0, true)
-	durVar("IDEMPOTENCY_TTL", &cfg.IdempotencyTTL, time.Minute, false)
-	durVar("REFERENCE_CACHE_TTL", &cfg.ReferenceTTL, time.Second, true)
-	durVar("LIVE_POLL_INTERVAL", &cfg.Live.Interval, live.MinInterval, false)
-	intVar("LIVE_MAX_PER_VIEWER", &cfg.Live.MaxPerViewer, 1, 10_000)
-	intVar("LIVE_MAX_SUBSCRIPTIONS", &cfg.Live.MaxTotal, 0, 1_000_000)
-	intVar("LIVE_VIEWER_POLLS_PER_MINUTE", &cfg.Live.ViewerPollsPerMinute, 1, 6000)
 	cfg.LiveOff = cfg.Live.MaxTotal == 0
-	st := &cfg.Streams
-	intVar("MAX_OPERATIONS_IN_FLIGHT", &st.MaxOperations, 1, 100_000)
-	intVar("MAX_OPERATIONS_PER_VIEWER", &st.MaxOperationsPerViewer, 1, 100_000)
-	intVar("MAX_OPERATIONS_PER_CONNECTION", &st.MaxOperationsPerConnection, 1, 10_000)
-	intVar("MAX_CONNECTIONS", &st.MaxConnections, 1, 1_000_000)
-	intVar("MAX_CONNECTIONS_PER_VIEWER", &st.MaxConnectionsPerViewer, 1, 100_000)
-	durVar("OPERATION_TIMEOUT", &st.OperationTimeout, time.Second, false)
-	cfg.ListenAddr = strings.TrimSpace(getenv("LISTEN_ADDR"))
-	if a := cfg.ListenAddr; a != "" && net.ParseIP(strings.Trim(a, "[]")) == nil && (strings.ContainsAny(a, ":/ ") || a != "localhost") {
-		errs = append(errs, fmt.Sprintf("LISTEN_ADDR=%q: want an IP address such as 0.0.0.0 or 127.0.0.1 (the port is PORT)", a))
-	}
-	cfg.MetricsAddr = strings.TrimSpace(getenv("METRICS_ADDR"))
-	if cfg.MetricsAddr != "" {
-		if _, port, err := net.SplitHostPort(cfg.MetricsAddr); err != nil || port == "" {
-			errs = append(errs, fmt.Sprintf("METRICS_ADDR=%q: want host:port such as 0.0.0.0:9090", cfg.MetricsAddr))
-		}
-	}
-	boolVar("PPROF", &cfg.Pprof)
-	if cfg.Pprof && cfg.MetricsAddr == "" {
-		errs = append(errs, "PPROF=true needs METRICS_ADDR: profiles are served on the admin port only")
-	}
-	if cfg.LogLevel, err = ParseLogLevel(getenv("LOG_LEVEL")); err != nil {
-		errs = append(errs, err.Error())
-	}
-	cfg.RedisURL = strings.TrimSpace(getenv("REDIS_URL"))
-	cfg.OTLPTracing = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT")) != "" ||
-		strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) != ""
-	l := &cfg.Limits
-	var bodyBytes int
-	intVar("MAX_BODY_BYTES", &bodyBytes, 1024, 64<<20)
-	if bodyBytes > 0 {
-		l.MaxBodyBytes = int64(bodyBytes)
-	}
-	intVar("MAX_QUERY_DEPTH", &l.MaxDepth, 2, 100)
-	intVar("MAX_QUERY_COMPLEXITY", &l.MaxComplexity, 10, 10_000_000)
-	intVar("MAX_QUERY_ALIASES", &l.MaxAliases, 0, 10_000)
-	intVar("MAX_ROOT_FIELDS", &l.MaxRootFields, 1, 1000)
-	intVar("MAX_QUERY_TOKENS", &l.MaxTokens, 100, 1_000_000)
-	intVar("MAX_QUERY_FIELDS", &l.MaxFields, 10, 1_000_000)
-	intVar("MAX_FIELD_REPEATS", &l.MaxRepeats, 1, 10_000)
-	intVar("MAX_DIRECTIVES", &l.MaxDirectives, 1, 100)
-	intVar("MAX_INTROSPECTION_DEPTH", &l.MaxIntroDepth, 2, 100)
-	intVar("RATE_LIMIT_REQUESTS", &l.RateRequests, 0, 1_000_000)
-	intVar("RATE_LIMIT_ADDRESS_REQUESTS", &l.AddressRate, 0, 1_000_000)
-	if strings.TrimSpace(getenv("RATE_LIMIT_ADDRESS_REQUESTS")) == "0" {
-		l.AddressRate = -1
-	}
-	durVar("RATE_LIMIT_WINDOW", &l.RateWindow, time.Second, false)
-	if v := strings.TrimSpace(getenv("TRUSTED_PROXIES")); v != "" {
-		for _, c := range strings.Split(v, ",") {
-			if c = strings.TrimSpace(c); c == "" {
-				continue
-			}
-			p, err := netip.ParsePrefix(c)
-			if err != nil {
-				if a, aerr := netip.ParseAddr(c); aerr == nil {
-					p, err = a.Prefix(a.BitLen())
-				}
-			}
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8", c))
-				continue
-			}
-			l.TrustedProxies = append(l.TrustedProxies, p.Masked())
-		}
-	}
-	intVar("APQ_CACHE_SIZE", &l.APQCacheSize, 1, 1_000_000)
-	l.PersistedFile = strings.TrimSpace(getenv("PERSISTED_QUERIES_FILE"))
-	boolVar("PERSISTED_QUERIES_ONLY", &l.PersistedOnly)
-	if l.PersistedOnly && l.PersistedFile == "" {
-		errs = append(errs, "PERSISTED_QUERIES_ONLY needs PERSISTED_QUERIES_FILE")
-	}
-	for name, dst := range map[string]**bool{"GRAPHIQL": &cfg.GraphiQL, "INTROSPECTION": &cfg.Introspection} {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("%s=%q: want true or false", name, v))
-			}
-			*dst = &b
-		}
-	}
-	if v := strings.TrimSpace(getenv("CORS_ORIGINS")); v != "" {
-		for _, o := range strings.Split(v, ",") {
-			if o = strings.TrimSpace(o); o != "" {
-				cfg.CORSOrigins = append(cfg.CORSOrigins, o)
-			}
-		}
-	}
-	intVar("IDEMPOTENCY_MAX_KEYS", &cfg.IdempotencyKeys, 1, 10_000_000)
-	boolVar("METRICS", &cfg.Metrics)
-	boolVar("ALLOW_DEV_USER_HEADER", &cfg.AllowDevHeaders)
-	boolVar("ALLOW_ENV_OVERRIDE", &cfg.AllowEnvSwitch)
-	if v := strings.TrimSpace(getenv("SANDBOX_SEED")); v != "" {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil || n == 0 {
-			errs = append(errs, fmt.Sprintf("SANDBOX_SEED=%q: want a positive whole number", v))
-		}
-		cfg.SandboxSeed = n
-	}
-	errs = append(errs, crossChecks(cfg)...)
-	if len(errs) > 0 {
-		return Config{}, fmt.Errorf("configuration: %d problems:\n  %s", len(errs), strings.Join(errs, "\n  "))
+	problems = append(problems, crossChecks(cfg)...)
+	if len(problems) > 0 {
+		return Config{}, &ConfigError{Problems: problems}
 	}
 	return cfg, nil
 }
 
+// shown is a bad value as an error may quote it: never a secret, never a URL's password.
+func shown(s Setting, v string) string {
+	switch {
+	case s.secret:
+		return "(hidden)"
+	case strings.Contains(v, "://"):
+		if u, err := url.Parse(v); err == nil {
+			return strconv.Quote(u.Redacted())
+		}
+		return "(hidden)"
+	}
+	return strconv.Quote(v)
+}
+
 // crossChecks finds the problems that involve several settings, the ones New would otherwise
-// report one restart at a time.
+// report one restart at a time, or never.
 func crossChecks(cfg Config) []string {
+	errs := authChecks(cfg)
+	l, st, live := cfg.Limits, cfg.Streams, cfg.Live
+	if cfg.Pprof && cfg.MetricsAddr == "" {
+		errs = append(errs, "PPROF=true needs METRICS_ADDR: profiles are served on the admin port only")
+	}
+	if l.PersistedOnly && l.PersistedFile == "" {
+		errs = append(errs, "PERSISTED_QUERIES_ONLY needs PERSISTED_QUERIES_FILE")
+	}
+	for _, p := range l.TrustedProxies {
+		if p.Bits() == 0 && !l.TrustAnyProxy {
+			errs = append(errs, fmt.Sprintf("TRUSTED_PROXIES holds %s: every peer could name any client address and pass "+
+				"the address limit as anyone; name your proxies' networks, or set TRUSTED_PROXIES_ALLOW_ALL=true if "+
+				"nothing but your proxies can reach the gateway", p))
+		}
+	}
+	above := func(name string, n int, other string, m int, why string) {
+		if n > m {
+			errs = append(errs, fmt.Sprintf("%s=%d is above %s=%d: %s", name, n, other, m, why))
+		}
+	}
+	if !cfg.LiveOff {
+		above("LIVE_MAX_PER_VIEWER", live.MaxPerViewer, "LIVE_MAX_SUBSCRIPTIONS", live.MaxTotal, "one viewer could hold every subscription")
+	}
+	above("MAX_OPERATIONS_PER_VIEWER", st.MaxOperationsPerViewer, "MAX_OPERATIONS_IN_FLIGHT", st.MaxOperations,
+		"one viewer could fill the process")
+	above("MAX_OPERATIONS_PER_CONNECTION", st.MaxOperationsPerConnection, "MAX_OPERATIONS_PER_VIEWER",
+		st.MaxOperationsPerViewer, "a connection's viewer cap would never let it reach its own")
+	above("MAX_CONNECTIONS_PER_VIEWER", st.MaxConnectionsPerViewer, "MAX_CONNECTIONS", st.MaxConnections,
+		"one viewer could hold every connection")
+	if wt := cfg.Upstream.Timeout; st.OperationTimeout < wt {
+		errs = append(errs, fmt.Sprintf("OPERATION_TIMEOUT=%s is shorter than WEDA_TIMEOUT=%s: an operation would end "+
+			"before one upstream call may", shortDuration(st.OperationTimeout), shortDuration(wt)))
+	}
+	return errs
+}
+
+// authChecks finds the settings of WeDa and of authentication that contradict each other.
+func authChecks(cfg Config) []string {
 	var errs []string
 	up, a := cfg.Upstream, cfg.Auth
 	if up.Configured() {
@@ -294,15 +232,13 @@ func crossChecks(cfg Config) []string {
 		}
 		switch {
 		case a.Mode == "" && !cfg.AllowDevHeaders:
-			errs = append(errs, "clients would not authenticate: set AUTH_MODE=jwt (with AUTH_JWT_HS256_SECRET or AUTH_JWKS_URL), "+
-				"or, for development only, AUTH_MODE=header with ALLOW_DEV_USER_HEADER=true")
+			errs = append(errs, "AUTH_MODE: clients would not authenticate: set AUTH_MODE=jwt (with AUTH_JWT_HS256_SECRET or "+
+				"AUTH_JWKS_URL), or, for development only, AUTH_MODE=header with ALLOW_DEV_USER_HEADER=true")
 		case a.Mode == auth.ModeHeader && !cfg.AllowDevHeaders:
 			errs = append(errs, "AUTH_MODE=header trusts any caller; in front of a real WeDa it needs ALLOW_DEV_USER_HEADER=true")
 		}
 	}
-	switch a.Mode {
-	case "", auth.ModeHeader:
-	case auth.ModeJWT:
+	if a.Mode == auth.ModeJWT {
 		switch {
 		case len(a.HS256Secret) > 0 && a.JWKSURL != "":
 			errs = append(errs, "AUTH_JWT_HS256_SECRET and AUTH_JWKS_URL exclude each other: set one")
@@ -311,8 +247,156 @@ func crossChecks(cfg Config) []string {
 		case len(a.HS256Secret) > 0 && len(a.HS256Secret) < 32:
 			errs = append(errs, "AUTH_JWT_HS256_SECRET must be at least 32 bytes")
 		}
-	default:
-		errs = append(errs, fmt.Sprintf("AUTH_MODE=%q: want %q or %q", a.Mode, auth.ModeJWT, auth.ModeHeader))
 	}
 	return errs
+}
+
+// reader reads one setting's value into a Config, and says what it accepts.
+type reader struct {
+	values string
+	read   func(c *Config, v string) error
+}
+
+func intIn(lo, hi int, field func(*Config) *int) reader {
+	values := fmt.Sprintf("a whole number from %d to %d", lo, hi)
+	return reader{values, func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return errors.New("want " + values)
+		}
+		*field(c) = n
+		return nil
+	}}
+}
+
+// durationIn reads a duration from lo to hi; 0 too when zeroOff (a setting that 0 turns off).
+func durationIn(lo, hi time.Duration, zeroOff bool, field func(*Config) *time.Duration) reader {
+	values := fmt.Sprintf("a duration from %s to %s", shortDuration(lo), shortDuration(hi))
+	if zeroOff {
+		values = fmt.Sprintf("0 (off), or a duration from %s to %s", shortDuration(lo), shortDuration(hi))
+	}
+	return reader{values, func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || (d < lo && !(zeroOff && d == 0)) || d > hi {
+			return fmt.Errorf("want %s, such as %s", values, shortDuration(max(lo, time.Second)))
+		}
+		*field(c) = d
+		return nil
+	}}
+}
+
+func boolean(field func(*Config) *bool) reader {
+	return reader{"true or false", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("want true or false")
+		}
+		*field(c) = b
+		return nil
+	}}
+}
+
+// optional is an on/off setting whose default depends on other settings: nil until set.
+func optional(field func(*Config) **bool) reader {
+	return reader{"true or false", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("want true or false")
+		}
+		*field(c) = &b
+		return nil
+	}}
+}
+
+func text(values string, field func(*Config) *string) reader {
+	return reader{values, func(c *Config, v string) error { *field(c) = v; return nil }}
+}
+
+func oneOf(field func(*Config) *string, allowed ...string) reader {
+	values := strings.Join(allowed, " or ")
+	return reader{values, func(c *Config, v string) error {
+		for _, a := range allowed {
+			if v == a {
+				*field(c) = v
+				return nil
+			}
+		}
+		return errors.New("want " + values)
+	}}
+}
+
+// cidrs reads comma-separated networks or addresses. A network with host bits set (10.1.2.3/8) is
+// refused with the network it would have widened to: silently widening it trusts more than meant.
+func cidrs(field func(*Config) *[]netip.Prefix) reader {
+	return reader{"comma-separated CIDRs or addresses, such as 10.0.0.0/8,fd00::/8", func(c *Config, v string) error {
+		var out []netip.Prefix
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				a, aerr := netip.ParseAddr(part)
+				if aerr != nil {
+					return fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", part)
+				}
+				p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+			}
+			if p.Masked() != p {
+				return fmt.Errorf("%q has host bits set: did you mean %s?", part, p.Masked())
+			}
+			out = append(out, p)
+		}
+		*field(c) = out
+		return nil
+	}}
+}
+
+// headerName reads an HTTP header's name, in its canonical form.
+func headerName(field func(*Config) *string) reader {
+	return reader{"an HTTP header name, such as X-Forwarded-For, Forwarded or X-Real-IP", func(c *Config, v string) error {
+		for _, r := range v {
+			if !(r == '-' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z') {
+				return errors.New("want an HTTP header name such as X-Forwarded-For")
+			}
+		}
+		*field(c) = http.CanonicalHeaderKey(v)
+		return nil
+	}}
+}
+
+func listenAddr(c *Config, v string) error {
+	if net.ParseIP(strings.Trim(v, "[]")) == nil && v != "localhost" {
+		return errors.New("want an IP address such as 0.0.0.0 or 127.0.0.1 (the port is PORT)")
+	}
+	c.ListenAddr = v
+	return nil
+}
+
+func metricsAddr(c *Config, v string) error {
+	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+		return errors.New("want host:port such as 0.0.0.0:9090")
+	}
+	c.MetricsAddr = v
+	return nil
+}
+
+func redisURL(c *Config, v string) error {
+	if _, err := redis.ParseURL(v); err != nil {
+		return errors.New("want redis://[:password@]host:6379/0, rediss:// for TLS, or unix://")
+	}
+	c.RedisURL = v
+	return nil
+}
+
+// shortDuration writes 5m0s as 5m and 1h0m0s as 1h.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -31,49 +31,128 @@ type Settings struct {
 // ErrNotConfigured means no WeDa environment is configured: the gateway then runs its sandbox.
 var ErrNotConfigured = errors.New("upstream: no WeDa environment configured (set WEDA_ENV_ID or WEDA_BASE_URL)")
 
-// SettingsFromEnv reads Settings with getenv (os.Getenv in main, a map in tests).
+// EnvSetting is one environment variable of Settings: its name, default, meaning and accepted
+// values, and how it is read. The gateway's settings table takes these rows as they are, so its
+// --help, its validation and docs/configuration.md say what this reader does.
+type EnvSetting struct {
+	Name    string
+	Default string // the value when unset, as an operator would write it; "-" for none
+	Meaning string
+	Values  string // what is accepted
+	// Derived: Default says how the value is chosen, and is not a value to read.
+	Derived bool
+	// Set reads a value (not empty, spaces trimmed unless the setting is a secret) into s.
+	Set func(s *Settings, v string) error
+}
+
+// MaxTimeout is the longest WEDA_TIMEOUT: a call that has not answered in five minutes will not.
+const MaxTimeout = 5 * time.Minute
+
+// EnvSettings lists the WeDa settings.
+func EnvSettings() []EnvSetting {
+	text := func(field func(*Settings) *string) func(*Settings, string) error {
+		return func(s *Settings, v string) error { *field(s) = v; return nil }
+	}
+	return []EnvSetting{
+		{Name: "WEDA_ENV_ID", Default: "none: the embedded sandbox", Derived: true, Meaning: "the WeDa environment id",
+			Values: "an environment id", Set: text(func(s *Settings) *string { return &s.EnvID })},
+		{Name: "WEDA_REGION", Default: "ap-shanghai", Meaning: "the environment's region", Values: "a region name",
+			Set: text(func(s *Settings) *string { return &s.Region })},
+		{Name: "WEDA_BASE_URL", Default: "-", Meaning: "the upstream origin, overriding the host built from the two above",
+			Values: "an absolute http(s) URL", Set: func(s *Settings, v string) error {
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					return errors.New("want an absolute http(s) URL")
+				}
+				s.BaseURL = v
+				return nil
+			}},
+		{Name: "WEDA_ENV_TYPE", Default: EnvProd, Meaning: "published resources (prod) or the preview (pre)",
+			Values: EnvProd + " or " + EnvPre, Set: func(s *Settings, v string) error {
+				if !ValidEnvType(v) {
+					return fmt.Errorf("want %q or %q", EnvProd, EnvPre)
+				}
+				s.EnvType = v
+				return nil
+			}},
+		{Name: "WEDA_SECRET_ID", Default: "-", Meaning: "client credentials: the id", Values: "text",
+			Set: text(func(s *Settings) *string { return &s.SecretID })},
+		{Name: "WEDA_SECRET_KEY", Default: "-", Meaning: "client credentials: the key", Values: "text",
+			Set: text(func(s *Settings) *string { return &s.SecretKey })},
+		{Name: "WEDA_API_KEY", Default: "-", Meaning: "a server API key, instead of the pair", Values: "text",
+			Set: text(func(s *Settings) *string { return &s.APIKey })},
+		{Name: "WEDA_TIMEOUT", Default: "10s", Meaning: "the limit on each attempt of each upstream call",
+			Values: "a duration from 100ms to " + shortDuration(MaxTimeout), Set: func(s *Settings, v string) error {
+				d, err := time.ParseDuration(v)
+				if err != nil || d < 100*time.Millisecond || d > MaxTimeout {
+					return fmt.Errorf("want a duration from 100ms to %s, such as 10s", shortDuration(MaxTimeout))
+				}
+				s.Timeout = d
+				return nil
+			}},
+		{Name: "WEDA_TIMEZONE", Default: "+08:00", Meaning: "the zone of WeDa's zone-less times (+08:00 is China Standard " +
+			"Time, which has no daylight saving: Asia/Shanghai reads the same)",
+			Values: "an IANA zone such as Asia/Shanghai, or a UTC offset such as +08:00", Set: func(s *Settings, v string) error {
+				loc, err := parseZone(v)
+				if err != nil {
+					return errors.New("want an IANA zone such as Asia/Shanghai or an offset such as +08:00")
+				}
+				s.Zone = loc
+				return nil
+			}},
+		{Name: "UPSTREAM_COALESCE", Default: "true", Meaning: "share identical reads in flight across requests (one " +
+			"upstream call for all who wait)", Values: "true or false", Set: func(s *Settings, v string) error {
+			on, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("want true or false")
+			}
+			s.Coalesce = on
+			return nil
+		}},
+	}
+}
+
+// IsSecret reports whether a setting holds a credential: its value is read as written, and never
+// shown in an error.
+func IsSecret(name string) bool {
+	return name == "WEDA_SECRET_ID" || name == "WEDA_SECRET_KEY" || name == "WEDA_API_KEY"
+}
+
+// shortDuration writes 5m0s as 5m and 1h0m0s as 1h.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// SettingsFromEnv reads Settings with getenv (os.Getenv in main, a map in tests): each setting's
+// default, then its variable, reporting every bad value by its variable's name.
 func SettingsFromEnv(getenv func(string) string) (Settings, error) {
-	s := Settings{
-		EnvID:     strings.TrimSpace(getenv("WEDA_ENV_ID")),
-		Region:    strings.TrimSpace(getenv("WEDA_REGION")),
-		BaseURL:   strings.TrimSpace(getenv("WEDA_BASE_URL")),
-		EnvType:   strings.TrimSpace(getenv("WEDA_ENV_TYPE")),
-		SecretID:  getenv("WEDA_SECRET_ID"),
-		SecretKey: getenv("WEDA_SECRET_KEY"),
-		APIKey:    getenv("WEDA_API_KEY"),
-		Coalesce:  true,
-	}
-	if v := strings.TrimSpace(getenv("UPSTREAM_COALESCE")); v != "" {
-		on, err := strconv.ParseBool(v)
-		if err != nil {
-			return s, fmt.Errorf("UPSTREAM_COALESCE=%q: want true or false", v)
+	var s Settings
+	var errs []error
+	for _, e := range EnvSettings() {
+		if !e.Derived && e.Default != "-" {
+			if err := e.Set(&s, e.Default); err != nil {
+				panic(fmt.Sprintf("upstream: the default of %s does not read: %v", e.Name, err))
+			}
 		}
-		s.Coalesce = on
-	}
-	if s.Region == "" {
-		s.Region = "ap-shanghai"
-	}
-	if s.EnvType == "" {
-		s.EnvType = EnvProd
-	}
-	if !ValidEnvType(s.EnvType) {
-		return s, fmt.Errorf("WEDA_ENV_TYPE=%q: want %q or %q", s.EnvType, EnvProd, EnvPre)
-	}
-	if v := strings.TrimSpace(getenv("WEDA_TIMEZONE")); v != "" {
-		loc, err := parseZone(v)
-		if err != nil {
-			return s, fmt.Errorf("WEDA_TIMEZONE=%q: want an IANA zone such as Asia/Shanghai or an offset such as +08:00", v)
+		v := getenv(e.Name)
+		if !IsSecret(e.Name) {
+			v = strings.TrimSpace(v)
 		}
-		s.Zone = loc
-	}
-	if v := getenv("WEDA_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return s, fmt.Errorf("WEDA_TIMEOUT=%q: want a positive duration such as 10s", v)
+		if strings.TrimSpace(v) == "" {
+			continue
 		}
-		s.Timeout = d
+		if err := e.Set(&s, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", e.Name, v, err))
+		}
 	}
-	return s, nil
+	return s, errors.Join(errs...)
 }
 
 // Configured reports whether a WeDa environment is named.
