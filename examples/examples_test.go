@@ -92,3 +92,19 @@ func TestExamplesAreTheDocs(t *testing.T) {
 		assert.True(t, shown[name], "examples/%s is shown neither in README.md nor in docs/", name)
 	}
 }
+
+// TestDocsLinksResolve: every relative link of README.md and docs/ names a file or folder that
+// exists, so moving a page cannot strand a reader.
+func TestDocsLinksResolve(t *testing.T) {
+	link := regexp.MustCompile(`\]\(([^)#\s]+)(?:#[^)]*)?\)`)
+	for page, text := range docs(t) {
+		for _, m := range link.FindAllStringSubmatch(text, -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			_, err := os.Stat(filepath.Join(filepath.Dir(page), target))
+			assert.NoError(t, err, "%s links to %s", page, target)
+		}
+	}
+}
