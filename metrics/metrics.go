@@ -55,7 +55,10 @@ func New() *Metrics {
 			Buckets: prometheus.DefBuckets}, []string{"operation"}),
 		idempotency: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weda_gateway_idempotency_events_total",
 			Help: "What idempotency keys did to keyed writes, by mutation and event: replay, conflict (a key reused with " +
-				"another input), outcome_unknown, effect_found, effect_absent, effect_check_failed."}, []string{"mutation", "event"}),
+				"another input), outcome_unknown, effect_found, effect_absent, effect_check_failed; and the lost claims: " +
+				"claim_lost (a claim vanished from Redis before its outcome, recorded anew), outcome_not_recorded (a " +
+				"retry may write again; the answer warned), keys_forgotten (a write sent after Redis lost its records; " +
+				"the answer warned)."}, []string{"mutation", "event"}),
 	}
 	m.registry.MustRegister(m.requests, m.requestDuration, m.upstreamCalls, m.upstreamDuration, m.graphqlErrors,
 		m.operations, m.operationDuration, m.idempotency,
