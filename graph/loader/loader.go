@@ -89,6 +89,10 @@ type Loaders struct {
 	users  *userBatcher
 	shared *Shared // across requests; nil when off
 	log    *slog.Logger
+
+	// stopped ends with Abort: every call's context ends with it (abort.go).
+	stopped context.Context
+	stop    context.CancelCauseFunc
 }
 
 type entry struct {
@@ -110,6 +114,7 @@ func New(client *upstream.Client, cfg Config, shared *Shared) *Loaders {
 	}
 	l := &Loaders{client: client, sem: make(chan struct{}, cfg.MaxConcurrent), max: int64(cfg.MaxCalls),
 		memo: map[string]*entry{}, shared: shared, log: cfg.Log}
+	l.stopped, l.stop = context.WithCancelCause(context.Background())
 	l.users = newUserBatcher(l)
 	return l
 }
@@ -142,16 +147,25 @@ func (l *Loaders) Client() *upstream.Client { return l.client }
 
 // Do runs fn as one upstream call under the request's cap and ceiling. Writes use it directly.
 func (l *Loaders) Do(ctx context.Context, fn func(context.Context) error) error {
+	ctx, release := l.abortable(ctx)
+	defer release()
 	select {
 	case l.sem <- struct{}{}:
 	case <-ctx.Done():
-		return ctx.Err()
+		return context.Cause(ctx)
 	}
 	defer func() { <-l.sem }()
+	if err := context.Cause(ctx); err != nil {
+		return err // aborted while it waited: never sent
+	}
 	if l.calls.Add(1) > l.max {
 		return &CallLimitError{Max: int(l.max)}
 	}
-	return presentable(guard(l.log, func() error { return fn(ctx) }))
+	err := presentable(guard(l.log, func() error { return fn(ctx) }))
+	if cause := l.Aborted(); err != nil && cause != nil {
+		return cause // what the caller is told, rather than how the call broke off
+	}
+	return err
 }
 
 // memo makes the call named by key at most once per request; concurrent askers wait for it.
