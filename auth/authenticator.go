@@ -190,6 +190,9 @@ func (a *Authenticator) fromToken(r *http.Request) (Viewer, error) {
 		return Viewer{}, fmt.Errorf("the token has no %s claim naming the WeDa user", a.cfg.UserClaim)
 	}
 	v := Viewer{UserID: subject, Source: 4, Admin: slices.Contains(claimList(claims[a.cfg.RolesClaim]), a.cfg.AdminRole)}
+	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
+		v.Expires = exp.Time
+	}
 	if a.cfg.SourceClaim != "" {
 		if s, err := strconv.Atoi(claimString(claims[a.cfg.SourceClaim])); err == nil && s > 0 {
 			v.Source = s
@@ -203,7 +206,7 @@ func (a *Authenticator) fromToken(r *http.Request) (Viewer, error) {
 		if s, err := strconv.Atoi(r.Header.Get(ActAsSourceHeader)); err == nil && s > 0 {
 			source = s
 		}
-		v = Viewer{UserID: actAs, Source: source, Service: subject}
+		v = Viewer{UserID: actAs, Source: source, Service: subject, Expires: v.Expires}
 		a.log.Info("service acting for a user", "service", subject, "user", actAs, "request_id", r.Header.Get("X-Request-Id"))
 	}
 	return v, nil

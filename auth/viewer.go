@@ -5,6 +5,7 @@ package auth
 
 import (
 	"context"
+	"time"
 )
 
 // Header names.
@@ -23,6 +24,9 @@ type Viewer struct {
 	Admin  bool // may see every instance and list users
 	// Service is the subject of the trusted service acting for UserID, if one is.
 	Service string
+	// Expires is when the credential that named the viewer expires (a token's exp); zero when it
+	// does not. A long-lived stream ends then.
+	Expires time.Time
 }
 
 type viewerKey struct{}
