@@ -88,6 +88,10 @@ type Streams struct {
 	MaxConnections             int           // MAX_CONNECTIONS: WebSockets and SSE streams in this process, default 2000
 	MaxConnectionsPerViewer    int           // MAX_CONNECTIONS_PER_VIEWER: default 16
 	OperationTimeout           time.Duration // OPERATION_TIMEOUT: the deadline of a query or mutation and its deferred parts, default 30s
+
+	// Not settings: how long a stream's client may take, for tests to shorten. Zero: 10s for a
+	// write and for connection_init, a ping every 15s.
+	WriteTimeout, InitTimeout, KeepAlive time.Duration
 }
 
 // Limits bound what one request may ask.

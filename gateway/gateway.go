@@ -14,7 +14,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/redis/go-redis/v9"
@@ -22,6 +21,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/wedagraph/gateway/auth"
+	"github.com/wedagraph/gateway/delivery"
 	"github.com/wedagraph/gateway/graph"
 	"github.com/wedagraph/gateway/graph/loader"
 	"github.com/wedagraph/gateway/graphiql"
@@ -47,6 +47,10 @@ type Gateway struct {
 	live    *live.Engine  // the subscriptions' pollers; nil when they are off
 	handler http.Handler
 	users   *limiter // the rate limit by user; nil when off
+	// inflight bounds the work running at once; streams are the long-lived connections, told to
+	// reconnect when the process stops.
+	inflight *inflight
+	streams  *delivery.Streams
 	// draining is set once shutdown began: /readyz answers 503 while requests are still served.
 	draining atomic.Bool
 }
@@ -54,7 +58,8 @@ type Gateway struct {
 // New builds the gateway. With no WeDa environment configured it starts the embedded sandbox on
 // a loopback port and talks to it over HTTP through the same client as to WeDa.
 func New(cfg Config, log *slog.Logger) (*Gateway, error) {
-	g := &Gateway{cfg: cfg, log: log, metrics: metrics.New(), shared: loader.NewShared(cfg.ReferenceTTL)}
+	g := &Gateway{cfg: cfg, log: log, metrics: metrics.New(), shared: loader.NewShared(cfg.ReferenceTTL),
+		inflight: newInflight(cfg.Streams), streams: delivery.NewStreams()}
 	g.cfg.Loader.Log = log
 	g.observe()
 	settings := cfg.Upstream
@@ -193,7 +198,7 @@ func (g *Gateway) routes() (http.Handler, error) {
 	if g.users = g.userLimit(); g.users != nil {
 		gql = gql.With(g.users.middleware)
 	}
-	gql = gql.With(g.withEnv, g.withLoaders, withIdempotencyKey)
+	gql = gql.With(g.admit, g.withEnv, g.withLoaders, withIdempotencyKey)
 	gql.Get("/graphql", api.ServeHTTP)
 	gql.Post("/graphql", api.ServeHTTP)
 	r.Options("/graphql", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
@@ -256,18 +261,14 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 		return nil, err
 	}
 	resolver := &graph.Resolver{Workflow: wf, Live: g.live}
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: graph.Complexity()}))
-	if g.live != nil {
-		for _, t := range g.subscriptionTransports() {
-			srv.AddTransport(t)
-		}
-	}
-	for _, t := range incrementalTransports() { // @defer: streams, or one whole answer; before GET and POST
+	es := graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: graph.Complexity()})
+	srv := handler.New(es)
+	for _, t := range g.transports() {
 		srv.AddTransport(t)
 	}
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// Each @defer of a cached document gets a label of its own: see delivery.LabelDefers.
+	srv.SetQueryCache(delivery.LabelDefers(lru.New[*ast.QueryDocument](1000)))
+	srv.Use(g.operations(es)) // first: it bounds the operation and sees every other extension's answer
 	l := g.cfg.Limits
 	srv.SetParserTokenLimit(l.MaxTokens)
 	introspection := g.enabled(g.cfg.Introspection)
@@ -303,7 +304,7 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 	}
 	srv.Use(costs)
 	// Tells the user batcher when no resolver can ask for another user: batches without a clock.
-	batching, err := loader.NewBatching(graph.NewExecutableSchema(graph.Config{}).Schema(), "User", 1000)
+	batching, err := loader.NewBatching(es.Schema(), "User", 1000)
 	if err != nil {
 		return nil, err
 	}
@@ -325,6 +326,10 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 // withLoaders gives each GraphQL request its own loaders, and reports their calls to the log.
 func (g *Gateway) withLoaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isUpgrade(r) { // a WebSocket's operations each get their own (socketHooks.Begin)
+			next.ServeHTTP(w, r)
+			return
+		}
 		l := loader.New(g.client, g.cfg.Loader, g.shared)
 		if st := statsOf(r.Context()); st != nil {
 			st.loaders = l
@@ -362,7 +367,8 @@ func (g *Gateway) withEnv(next http.Handler) http.Handler {
 // withIdempotencyKey hands the Idempotency-Key header to the mutations.
 func withIdempotencyKey(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if key := r.Header.Get("Idempotency-Key"); key != "" {
+		// Never a WebSocket's: its operations carry their own (socketHooks.Begin).
+		if key := r.Header.Get("Idempotency-Key"); key != "" && !isUpgrade(r) {
 			r = r.WithContext(idempotency.WithHeaderKey(r.Context(), key))
 		}
 		next.ServeHTTP(w, r)

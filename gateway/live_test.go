@@ -33,9 +33,15 @@ type wsMessage struct {
 // the answer (see ack).
 func dialWS(t *testing.T, h *harness, payload map[string]any) *wsClient {
 	t.Helper()
+	return dialWSURL(t, h.srv.URL, payload)
+}
+
+// dialWSURL is dialWS to the gateway at url.
+func dialWSURL(t *testing.T, url string, payload map[string]any) *wsClient {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, _, err := coderws.Dial(ctx, "ws"+strings.TrimPrefix(h.srv.URL, "http")+"/graphql",
+	conn, _, err := coderws.Dial(ctx, "ws"+strings.TrimPrefix(url, "http")+"/graphql",
 		&coderws.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
 	require.NoError(t, err)
 	c := &wsClient{t: t, conn: conn, msgs: make(chan wsMessage, 64), done: make(chan error, 1)}
@@ -203,9 +209,13 @@ func TestSubscriptionClosesWhenItsTokenExpires(t *testing.T) {
 	assert.Equal(t, coderws.StatusCode(4401), c.closeCode())
 }
 
-// Fifty subscriptions of one viewer over two replicas sharing Redis: one poll per look.
+// Fifty subscriptions of one viewer over two replicas sharing Redis: one poll per look. (Fifty
+// connections of one viewer are more than a replica allows by default: allowed here.)
 func TestSubscriptionsShareOnePollAcrossReplicas(t *testing.T) {
-	sb, hs := replicas(t, 2, still)
+	sb, hs := replicas(t, 2, func(c *gateway.Config) {
+		still(c)
+		c.Streams.MaxConnectionsPerViewer = 50
+	})
 	wangfang := sb.UserID("wangfang")
 	var clients []*wsClient
 	for i := range 50 {

@@ -150,3 +150,39 @@ func (g *Gateway) logRequests(next http.Handler) http.Handler {
 		g.log.LogAttrs(r.Context(), level, "request", attrs...)
 	})
 }
+
+// logOperation writes the line of one operation that a WebSocket carried, as an HTTP request's
+// line would be written, and names it on the socket's own line (parent) too.
+func (g *Gateway) logOperation(ctx context.Context, st, parent *requestStats, id string, start time.Time) {
+	codes := st.errorCodes()
+	operation := st.operation()
+	if parent != nil {
+		if operation != "" {
+			parent.addOperation(operation)
+		}
+		parent.mu.Lock()
+		for _, c := range codes {
+			if !slices.Contains(parent.codes, c) {
+				parent.codes = append(parent.codes, c)
+			}
+		}
+		parent.mu.Unlock()
+	}
+	if !g.log.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 9)
+	attrs = append(attrs, slog.String("transport", "websocket"), slog.String("operation_id", id),
+		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+		slog.String("request_id", middleware.GetReqID(ctx)), slog.Int64("upstream_calls", st.loaders.Calls()))
+	if st.viewer != "" {
+		attrs = append(attrs, slog.String("viewer", st.viewer))
+	}
+	if operation != "" {
+		attrs = append(attrs, slog.String("operation", operation))
+	}
+	if len(codes) > 0 {
+		attrs = append(attrs, slog.Any("error_codes", codes))
+	}
+	g.log.LogAttrs(ctx, slog.LevelInfo, "operation", attrs...)
+}

@@ -99,7 +99,9 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	g.log.Info("shutting down", "grace", g.cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), g.cfg.ShutdownTimeout)
 	defer cancel()
-	var err error
+	// Long-lived connections first: each is told to reconnect (to another replica), and a
+	// WebSocket's running queries and mutations answer before it closes.
+	err := g.streams.Shutdown(sctx)
 	for _, s := range servers {
 		err = errors.Join(err, s.Shutdown(sctx))
 	}
