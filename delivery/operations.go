@@ -76,12 +76,17 @@ func (o Operations) InterceptOperation(ctx context.Context, next graphql.Operati
 		done = func() { stop(); cancel() }
 	}
 	whole := merged(ctx)
+	query := oc.Operation.Operation == ast.Query
 	responses := next(run)
 	first := true
-	return func(context.Context) *graphql.Response {
-		// The transport's context is not handed on: for a query, only Stop ends the work, and the
-		// transport reads every part (Drain) whatever became of its client.
-		resp := responses(run)
+	return func(ctx context.Context) *graphql.Response {
+		// ctx is the one DispatchOperation returned (it holds every extension's values). For a
+		// query it is cut off from cancellation: only Stop ends the work, and the transport reads
+		// every part (Drain) whatever became of its client.
+		if query {
+			ctx = context.WithoutCancel(ctx)
+		}
+		resp := responses(ctx)
 		if resp == nil || resp.HasNext == nil || !*resp.HasNext {
 			done()
 		}

@@ -112,14 +112,18 @@ func (g *Gateway) rateLimit(n int, stage string, key func(*http.Request) string)
 }
 
 func (l *limiter) refuse(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(l.window.Seconds())))
+	auth.WriteError(w, http.StatusTooManyRequests, "RATE_LIMITED", l.message())
+}
+
+// message says what the limit is and what to do.
+func (l *limiter) message() string {
 	what := "requests"
 	if l.unauthenticatedOnly {
 		what = "unauthenticated requests"
 	}
-	w.Header().Set("Retry-After", strconv.Itoa(int(l.window.Seconds())))
-	auth.WriteError(w, http.StatusTooManyRequests, "RATE_LIMITED", fmt.Sprintf("more than %d %s in %s from this %s: slow down, "+
-		"and retry after the Retry-After header's seconds", l.limit, what, l.window,
-		map[string]string{"addr": "address", "user": "user"}[l.stage]))
+	return fmt.Sprintf("more than %d %s in %s from this %s: slow down, and retry after the Retry-After header's seconds",
+		l.limit, what, l.window, map[string]string{"addr": "address", "user": "user"}[l.stage])
 }
 
 // middleware refuses a request over the limit with 429 and Retry-After.

@@ -98,8 +98,6 @@ func (g *Gateway) admit(next http.Handler) http.Handler {
 // InFlight reports the operations running and the long-lived connections open now.
 func (g *Gateway) InFlight() (operations, connections int) { return g.inflight.counts() }
 
-func isUpgrade(r *http.Request) bool { return strings.EqualFold(r.Header.Get("Upgrade"), "websocket") }
-
 // socketHooks are the gateway's decisions for a WebSocket and its operations.
 type socketHooks struct{ g *Gateway }
 
@@ -140,6 +138,7 @@ func (h socketHooks) Init(ctx context.Context, headers http.Header, payload map[
 	if r := h.g.inflight.takeViewerConn(v.UserID); r != nil {
 		return delivery.Session{}, &delivery.CloseError{Code: delivery.CloseTryAgainLater, Reason: r.Message}
 	}
+	markAuthenticated(ctx) // the upgrade is not an unauthenticated request at the address stage
 	if st := statsOf(ctx); st != nil {
 		st.viewer = v.UserID
 	}
