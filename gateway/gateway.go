@@ -61,6 +61,7 @@ func New(cfg Config, log *slog.Logger) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, log: log, metrics: metrics.New(), shared: loader.NewShared(cfg.ReferenceTTL),
 		inflight: newInflight(cfg.Streams), streams: delivery.NewStreams()}
 	g.cfg.Loader.Log = log
+	g.metrics.Register(g.inflight.collectors()...)
 	g.observe()
 	settings := cfg.Upstream
 	if !settings.Configured() {

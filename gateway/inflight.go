@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/wedagraph/gateway/delivery"
 )
 
@@ -14,7 +16,8 @@ import (
 // viewer, and long-lived connections (WebSockets and SSE streams) in the process and per viewer.
 // Past a bound the answer is an immediate refusal; nothing waits in a queue.
 type inflight struct {
-	cfg Streams
+	cfg     Streams
+	refused *prometheus.CounterVec // by bound
 
 	mu            sync.Mutex
 	ops, conns    int
@@ -23,7 +26,28 @@ type inflight struct {
 }
 
 func newInflight(cfg Streams) *inflight {
-	return &inflight{cfg: cfg, opsByViewer: map[string]int{}, connsByViewer: map[string]int{}}
+	return &inflight{cfg: cfg, opsByViewer: map[string]int{}, connsByViewer: map[string]int{},
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weda_gateway_refusals_total",
+			Help: "Operations and connections refused at once because a bound of the work in flight was reached, by bound " +
+				"(the setting's name)."}, []string{"bound"})}
+}
+
+// collectors export what runs now and what was refused.
+func (f *inflight) collectors() []prometheus.Collector {
+	return []prometheus.Collector{f.refused,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "weda_gateway_operations_in_flight",
+			Help: "Operations running now: HTTP requests, WebSocket operations, SSE queries (MAX_OPERATIONS_IN_FLIGHT bounds it)."},
+			func() float64 { ops, _ := f.counts(); return float64(ops) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "weda_gateway_connections_open",
+			Help: "Long-lived connections open now: WebSockets and SSE subscriptions (MAX_CONNECTIONS bounds it)."},
+			func() float64 { _, conns := f.counts(); return float64(conns) }),
+	}
+}
+
+// refuse counts a refusal at bound and returns it.
+func (f *inflight) refuse(bound string, r *delivery.Refusal) *delivery.Refusal {
+	f.refused.WithLabelValues(bound).Inc()
+	return r
 }
 
 // retryAfter is what a refusal suggests: work in flight ends within moments.
@@ -35,11 +59,11 @@ func (f *inflight) takeOp(viewer string) *delivery.Refusal {
 	defer f.mu.Unlock()
 	switch {
 	case f.ops >= f.cfg.MaxOperations:
-		return &delivery.Refusal{Status: http.StatusServiceUnavailable, Code: "RATE_LIMITED", RetryAfter: retryAfter,
-			Message: fmt.Sprintf("the gateway is running its most operations at once (%d): retry after a second", f.cfg.MaxOperations)}
+		return f.refuse("MAX_OPERATIONS_IN_FLIGHT", &delivery.Refusal{Status: http.StatusServiceUnavailable, Code: "RATE_LIMITED", RetryAfter: retryAfter,
+			Message: fmt.Sprintf("the gateway is running its most operations at once (%d): retry after a second", f.cfg.MaxOperations)})
 	case viewer != "" && f.opsByViewer[viewer] >= f.cfg.MaxOperationsPerViewer:
-		return &delivery.Refusal{Status: http.StatusTooManyRequests, Code: "RATE_LIMITED", RetryAfter: retryAfter,
-			Message: fmt.Sprintf("more than %d operations at once for this user: wait for one to answer", f.cfg.MaxOperationsPerViewer)}
+		return f.refuse("MAX_OPERATIONS_PER_VIEWER", &delivery.Refusal{Status: http.StatusTooManyRequests, Code: "RATE_LIMITED", RetryAfter: retryAfter,
+			Message: fmt.Sprintf("more than %d operations at once for this user: wait for one to answer", f.cfg.MaxOperationsPerViewer)})
 	}
 	f.ops++
 	if viewer != "" {
@@ -64,8 +88,8 @@ func (f *inflight) takeConn() *delivery.Refusal {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.conns >= f.cfg.MaxConnections {
-		return &delivery.Refusal{Status: http.StatusServiceUnavailable, Code: "RATE_LIMITED", RetryAfter: retryAfter,
-			Message: fmt.Sprintf("the gateway holds its most long-lived connections (%d): retry later", f.cfg.MaxConnections)}
+		return f.refuse("MAX_CONNECTIONS", &delivery.Refusal{Status: http.StatusServiceUnavailable, Code: "RATE_LIMITED", RetryAfter: retryAfter,
+			Message: fmt.Sprintf("the gateway holds its most long-lived connections (%d): retry later", f.cfg.MaxConnections)})
 	}
 	f.conns++
 	return nil
@@ -82,9 +106,9 @@ func (f *inflight) takeViewerConn(viewer string) *delivery.Refusal {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.connsByViewer[viewer] >= f.cfg.MaxConnectionsPerViewer {
-		return &delivery.Refusal{Status: http.StatusTooManyRequests, Code: "RATE_LIMITED", RetryAfter: retryAfter,
+		return f.refuse("MAX_CONNECTIONS_PER_VIEWER", &delivery.Refusal{Status: http.StatusTooManyRequests, Code: "RATE_LIMITED", RetryAfter: retryAfter,
 			Message: fmt.Sprintf("more than %d open connections (WebSockets and SSE streams) for this user: close one first",
-				f.cfg.MaxConnectionsPerViewer)}
+				f.cfg.MaxConnectionsPerViewer)})
 	}
 	f.connsByViewer[viewer]++
 	return nil

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -269,6 +270,13 @@ func TestStreamHTTPFloodIsBounded(t *testing.T) {
 	assert.Equal(t, 1000, all[http.StatusOK]+all[http.StatusTooManyRequests]+all[http.StatusServiceUnavailable], "%v", all)
 	assert.Positive(t, all[http.StatusServiceUnavailable], "the process's bound")
 	assert.Less(t, probe.grew(), float64(floodBudgetMiB))
+	rec := httptest.NewRecorder()
+	h.gw.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, series := range []string{`weda_gateway_refusals_total{bound="MAX_OPERATIONS_IN_FLIGHT"} ` + fmt.Sprint(all[http.StatusServiceUnavailable]),
+		`weda_gateway_refusals_total{bound="MAX_OPERATIONS_PER_VIEWER"} ` + fmt.Sprint(one[http.StatusTooManyRequests]+all[http.StatusTooManyRequests]),
+		"weda_gateway_operations_in_flight 0", "weda_gateway_connections_open 0"} {
+		assert.Contains(t, rec.Body.String(), series+"\n", "operators see the refusals by bound")
+	}
 	base.waitBack(t, h.closeIdle)
 }
 

@@ -162,8 +162,8 @@ func (h socketHooks) Begin(ctx context.Context, op delivery.SocketOperation) (co
 		}
 	}
 	if !state.take(g.cfg.Streams.MaxOperationsPerConnection) {
-		return nil, nil, &delivery.Refusal{Status: http.StatusTooManyRequests, Code: "RATE_LIMITED", RetryAfter: retryAfter,
-			Message: "more than " + strconv.Itoa(g.cfg.Streams.MaxOperationsPerConnection) + " operations at once on this connection: wait for one to answer"}
+		return nil, nil, g.inflight.refuse("MAX_OPERATIONS_PER_CONNECTION", &delivery.Refusal{Status: http.StatusTooManyRequests, Code: "RATE_LIMITED", RetryAfter: retryAfter,
+			Message: "more than " + strconv.Itoa(g.cfg.Streams.MaxOperationsPerConnection) + " operations at once on this connection: wait for one to answer"})
 	}
 	t, refusal := g.inflight.admit(viewer, true)
 	if refusal != nil {
