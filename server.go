@@ -154,6 +154,7 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer, log *slog.
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8081", "address to listen on")
 	seed := fs.Uint64("seed", 1, "seed of the demo data")
+	latency := fs.Duration("latency", 0, "delay every answer by this much, as a WeDa farther away would (the load harness's -latency)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil // the flag package printed the usage
@@ -163,6 +164,9 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer, log *slog.
 	sb, err := sandbox.Start(*addr, sandbox.Options{Seed: *seed}, log)
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
+	}
+	if *latency > 0 {
+		sb.SetLatency("", *latency, 0)
 	}
 	fmt.Fprintf(stdout, "WeDa sandbox listening on %s\n", sb.URL)
 	fmt.Fprintf(stdout, "  WEDA_BASE_URL=%s WEDA_SECRET_ID=%s WEDA_SECRET_KEY=%s\n", sb.URL, sandbox.DefaultSecretID, sandbox.DefaultSecretKey)

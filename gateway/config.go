@@ -82,10 +82,10 @@ type Config struct {
 // SSE stream, the deferred parts of an answer) and long-lived connections (WebSockets and SSE
 // streams), so that memory stays inside the container's limit under any flood.
 type Streams struct {
-	MaxOperations              int           // MAX_OPERATIONS_IN_FLIGHT: in this process, default 128
-	MaxOperationsPerViewer     int           // MAX_OPERATIONS_PER_VIEWER: in flight for one viewer, default 16
+	MaxOperations              int           // MAX_OPERATIONS_IN_FLIGHT: in this process, default 64
+	MaxOperationsPerViewer     int           // MAX_OPERATIONS_PER_VIEWER: in flight for one viewer, default 24
 	MaxOperationsPerConnection int           // MAX_OPERATIONS_PER_CONNECTION: in flight on one WebSocket, default 8
-	MaxConnections             int           // MAX_CONNECTIONS: WebSockets and SSE streams in this process, default 2000
+	MaxConnections             int           // MAX_CONNECTIONS: WebSockets and SSE streams in this process, default 1000
 	MaxConnectionsPerViewer    int           // MAX_CONNECTIONS_PER_VIEWER: default 16
 	OperationTimeout           time.Duration // OPERATION_TIMEOUT: the deadline of a query or mutation and its deferred parts, default 30s
 

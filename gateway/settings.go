@@ -202,13 +202,13 @@ func liveSettings() []Setting {
 			intIn(0, 1_000_000, func(c *Config) *int { return &c.Live.MaxTotal })),
 		row("LIVE_VIEWER_POLLS_PER_MINUTE", "120", "each viewer's budget of polls to WeDa for subscriptions",
 			intIn(1, 6000, func(c *Config) *int { return &c.Live.ViewerPollsPerMinute })),
-		row("MAX_OPERATIONS_IN_FLIGHT", "128", "operations running at once in this process (HTTP, WebSocket, SSE, deferred parts); "+
-			"past it, 503 / RATE_LIMITED at once", st(1, 100_000, func(s *Streams) *int { return &s.MaxOperations })),
-		row("MAX_OPERATIONS_PER_VIEWER", "16", "operations one viewer may have running at once (at most MAX_OPERATIONS_IN_FLIGHT)",
+		row("MAX_OPERATIONS_IN_FLIGHT", "64", "operations running at once in this process (HTTP, WebSocket, SSE, deferred parts); "+
+			"past it, 503 / RATE_LIMITED at once. Each costs up to ~2 MiB (the inbox screen): 64 fit a 256 MiB pod", st(1, 100_000, func(s *Streams) *int { return &s.MaxOperations })),
+		row("MAX_OPERATIONS_PER_VIEWER", "24", "operations one viewer may have running at once (at most MAX_OPERATIONS_IN_FLIGHT)",
 			st(1, 100_000, func(s *Streams) *int { return &s.MaxOperationsPerViewer })),
 		row("MAX_OPERATIONS_PER_CONNECTION", "8", "operations one WebSocket may have running at once (at most MAX_OPERATIONS_PER_VIEWER)",
 			st(1, 10_000, func(s *Streams) *int { return &s.MaxOperationsPerConnection })),
-		row("MAX_CONNECTIONS", "2000", "long-lived connections (WebSockets and SSE streams) in this process",
+		row("MAX_CONNECTIONS", "1000", "long-lived connections (WebSockets and SSE streams) in this process; each costs ~40 KiB idle, ~65 KiB with a subscription",
 			st(1, 1_000_000, func(s *Streams) *int { return &s.MaxConnections })),
 		row("MAX_CONNECTIONS_PER_VIEWER", "16", "long-lived connections one viewer may hold (at most MAX_CONNECTIONS)",
 			st(1, 100_000, func(s *Streams) *int { return &s.MaxConnectionsPerViewer })),

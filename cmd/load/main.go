@@ -55,6 +55,10 @@ func main() {
 	flag.StringVar(&o.base, "base", "", "another weda-gateway binary (say, main's build) measured beside it in the same rounds: gateway ÷ base")
 	gwEnv := flag.String("env", "", "extra gateway settings, comma-separated NAME=value (e.g. UPSTREAM_COALESCE=false)")
 	flag.StringVar(&o.profiles, "cpuprofile", "", "a directory: write the gateway's CPU profile of each query's first round there (the base build's in DIR/base)")
+	memory := flag.Bool("memory", false, "measure instead the memory a WebSocket and an operation in flight cost the gateway (with -conns, -c, -d, -latency)")
+	var mo memoryOptions
+	flag.IntVar(&mo.conns, "conns", 1000, "-memory: the WebSockets to open")
+	flag.DurationVar(&mo.latency, "latency", 200*time.Millisecond, "-memory: the sandbox's delay of every answer")
 	flag.Parse()
 	for _, n := range strings.Split(*names, ",") {
 		q, ok := findQuery(strings.TrimSpace(n))
@@ -73,6 +77,14 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *memory {
+		mo.c, mo.d, mo.env = o.c, o.d, o.env
+		if err := memoryRun(ctx, o.bin, mo); err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
@@ -110,7 +122,9 @@ func run(ctx context.Context, o options) error {
 		"AUTH_MODE=header", "ALLOW_DEV_USER_HEADER=true", "PORT=0", "LISTEN_ADDR=127.0.0.1",
 		// One harness is every client: a per-user limit would measure itself. It stays on, at its
 		// highest setting (a million a minute, beyond these phases).
-		"RATE_LIMIT_REQUESTS=1000000"}, o.env...)
+		"RATE_LIMIT_REQUESTS=1000000",
+		// Likewise the bounds of the work in flight (one viewer, -c at once): at their highest.
+		"MAX_OPERATIONS_IN_FLIGHT=100000", "MAX_OPERATIONS_PER_VIEWER=100000"}, o.env...)
 	if o.profiles != "" {
 		dir := o.profiles
 		if o.base != "" {
