@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wedagraph/gateway/gateway"
-	"github.com/wedagraph/gateway/graph/loader"
+	"github.com/wedagraph/gateway/graph/userbatch"
 )
 
 // TestUserBatchWaitsForEveryResolver: the viewer's own record is asked for at once, the
@@ -61,7 +61,7 @@ func TestListWorkersMatchGqlgen(t *testing.T) {
 	m := regexp.MustCompile(`(?m)^\s*worker_limit:\s*(\d+)`).FindSubmatch(b)
 	require.NotNil(t, m, "gqlgen.yml sets exec.worker_limit")
 	n, _ := strconv.Atoi(string(m[1]))
-	assert.Equal(t, loader.ListWorkers, n)
+	assert.Equal(t, userbatch.ListWorkers, n)
 }
 
 // TestUserBatchCountsFieldsAfterAnInstance: a work item's fields after `instance` that ask for

@@ -1,5 +1,5 @@
 // Package gateway assembles the HTTP server: configuration, the upstream (WeDa or the embedded
-// sandbox), the GraphQL handler with its per-request loaders, GraphiQL, health checks, logging
+// sandbox), the GraphQL handler with its per-operation sessions, GraphiQL, health checks, logging
 // and graceful shutdown.
 package gateway
 
@@ -20,8 +20,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/wedagraph/gateway/auth"
-	"github.com/wedagraph/gateway/graph/loader"
 	"github.com/wedagraph/gateway/live"
+	"github.com/wedagraph/gateway/session"
 	"github.com/wedagraph/gateway/upstream"
 )
 
@@ -35,7 +35,7 @@ type Config struct {
 	Upstream        upstream.Settings // WEDA_*
 	AllowDevHeaders bool              // ALLOW_DEV_USER_HEADER: trust X-Weda-User-Id outside the sandbox
 	AllowEnvSwitch  bool              // ALLOW_ENV_OVERRIDE: let a request pick pre or prod with X-Weda-Env
-	Loader          loader.Config     // MAX_CONCURRENT_UPSTREAM, MAX_UPSTREAM_CALLS
+	Session         session.Config    // MAX_CONCURRENT_UPSTREAM, MAX_UPSTREAM_CALLS
 	ShutdownTimeout time.Duration     // SHUTDOWN_TIMEOUT, default 15s
 	SandboxSeed     uint64            // SANDBOX_SEED, default 1
 	IdempotencyTTL  time.Duration     // IDEMPOTENCY_TTL: how long a keyed write's result is kept, default 24h

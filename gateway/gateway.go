@@ -23,11 +23,12 @@ import (
 	"github.com/wedagraph/gateway/auth"
 	"github.com/wedagraph/gateway/delivery"
 	"github.com/wedagraph/gateway/graph"
-	"github.com/wedagraph/gateway/graph/loader"
+	"github.com/wedagraph/gateway/graph/userbatch"
 	"github.com/wedagraph/gateway/graphiql"
 	"github.com/wedagraph/gateway/idempotency"
 	"github.com/wedagraph/gateway/live"
 	"github.com/wedagraph/gateway/metrics"
+	"github.com/wedagraph/gateway/session"
 	"github.com/wedagraph/gateway/upstream"
 	"github.com/wedagraph/gateway/upstream/sandbox"
 )
@@ -40,7 +41,7 @@ type Gateway struct {
 	sandbox *sandbox.Running
 	auth    *auth.Authenticator
 	metrics *metrics.Metrics
-	shared  *loader.Shared
+	shared  *session.Shared
 	tracing *tracing
 	redis   *redis.Client // shared state across replicas; nil without REDIS_URL
 	closers []func()      // what the domain layer's in-memory stores need stopped
@@ -58,9 +59,9 @@ type Gateway struct {
 // New builds the gateway. With no WeDa environment configured it starts the embedded sandbox on
 // a loopback port and talks to it over HTTP through the same client as to WeDa.
 func New(cfg Config, log *slog.Logger) (*Gateway, error) {
-	g := &Gateway{cfg: cfg, log: log, metrics: metrics.New(), shared: loader.NewShared(cfg.ReferenceTTL),
+	g := &Gateway{cfg: cfg, log: log, metrics: metrics.New(), shared: session.NewShared(cfg.ReferenceTTL),
 		inflight: newInflight(cfg.Streams), streams: delivery.NewStreams()}
-	g.cfg.Loader.Log = log
+	g.cfg.Session.Log = log
 	g.metrics.Register(g.inflight.collectors()...)
 	g.observe()
 	settings := cfg.Upstream
@@ -199,7 +200,7 @@ func (g *Gateway) routes() (http.Handler, error) {
 	if g.users = g.userLimit(); g.users != nil {
 		gql = gql.With(g.users.middleware)
 	}
-	gql = gql.With(g.admit, g.withEnv, g.withLoaders, withIdempotencyKey)
+	gql = gql.With(g.admit, g.withEnv, g.withSession, withIdempotencyKey)
 	gql.Get("/graphql", api.ServeHTTP)
 	gql.Post("/graphql", api.ServeHTTP)
 	r.Options("/graphql", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
@@ -254,14 +255,15 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 }
 
 func (g *Gateway) graphQL() (http.Handler, error) {
+	var err error
+	if g.live, err = g.liveEngine(); err != nil {
+		return nil, err
+	}
 	wf, err := g.workflow()
 	if err != nil {
 		return nil, err
 	}
-	if g.live, err = g.liveEngine(); err != nil {
-		return nil, err
-	}
-	resolver := &graph.Resolver{Workflow: wf, Live: g.live}
+	resolver := &graph.Resolver{Workflow: wf}
 	es := graph.NewExecutableSchema(graph.Config{Resolvers: resolver, Complexity: graph.Complexity()})
 	srv := handler.New(es)
 	for _, t := range g.transports() {
@@ -305,7 +307,7 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 	}
 	srv.Use(costs)
 	// Tells the user batcher when no resolver can ask for another user: batches without a clock.
-	batching, err := loader.NewBatching(es.Schema(), "User", 1000)
+	batching, err := userbatch.NewBatching(es.Schema(), "User", 1000)
 	if err != nil {
 		return nil, err
 	}
@@ -324,22 +326,28 @@ func (g *Gateway) graphQL() (http.Handler, error) {
 	return srv, nil
 }
 
-// withLoaders gives each GraphQL request its own loaders, and reports their calls to the log.
-func (g *Gateway) withLoaders(next http.Handler) http.Handler {
+// withSession gives each GraphQL request its own session (its calls to WeDa), and reports their
+// count to the log.
+func (g *Gateway) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isUpgrade(r) { // a WebSocket's operations each get their own (socketHooks.Begin)
 			next.ServeHTTP(w, r)
 			return
 		}
-		l := loader.New(g.client, g.cfg.Loader, g.shared)
+		sess := g.newSession(r.Context())
 		if st := statsOf(r.Context()); st != nil {
-			st.loaders = l
+			st.session = sess
 			if v, ok := auth.FromContext(r.Context()); ok {
 				st.viewer = v.UserID
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(loader.With(r.Context(), l)))
+		next.ServeHTTP(w, r.WithContext(graph.WithSession(r.Context(), sess)))
 	})
+}
+
+// newSession is the session of one operation, in the environment its request asked for.
+func (g *Gateway) newSession(ctx context.Context) *session.Session {
+	return session.New(g.client, g.cfg.Session, g.shared, g.client.EnvFor(ctx))
 }
 
 // EnvHeader lets a request ask for the other environment type, when the operator allows it.

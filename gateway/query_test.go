@@ -465,7 +465,7 @@ func TestPartialDataWhenOneUpstreamCallFails(t *testing.T) {
 }
 
 func TestUpstreamCallCeiling(t *testing.T) {
-	h := newHarness(t, func(c *gateway.Config) { c.Loader.MaxCalls = 3 })
+	h := newHarness(t, func(c *gateway.Config) { c.Session.MaxCalls = 3 })
 	res := h.query(h.me, `{ viewer { workItems(box: TODO, first: 5) { nodes { instance { tasks { totalCount } } } } } }`, nil)
 	require.NotEmpty(t, res.Errors)
 	codes := map[any]bool{}

@@ -12,7 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-	"github.com/wedagraph/gateway/graph/loader"
+	"github.com/wedagraph/gateway/session"
 )
 
 // The request log line: one per request, with what inner layers learn of it.
@@ -21,7 +21,7 @@ type statsKey struct{}
 
 // requestStats collects, for the request's log line, what inner layers learn.
 type requestStats struct {
-	loaders *loader.Loaders
+	session *session.Session
 	viewer  string
 	// operations are the operations' names, each once, and codes the GraphQL error codes
 	// answered, each once. The parts of a deferred answer and a WebSocket's subscriptions run on
@@ -135,8 +135,8 @@ func (g *Gateway) logRequests(next http.Handler) http.Handler {
 			slog.Int("status", ww.Status()), slog.Int("bytes", ww.BytesWritten()),
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 			slog.String("request_id", middleware.GetReqID(r.Context())))
-		if st.loaders != nil {
-			attrs = append(attrs, slog.Int64("upstream_calls", st.loaders.Calls()))
+		if st.session != nil {
+			attrs = append(attrs, slog.Int64("upstream_calls", st.session.Calls()))
 		}
 		if st.viewer != "" {
 			attrs = append(attrs, slog.String("viewer", st.viewer))
@@ -174,7 +174,7 @@ func (g *Gateway) logOperation(ctx context.Context, st, parent *requestStats, id
 	attrs := make([]slog.Attr, 0, 9)
 	attrs = append(attrs, slog.String("transport", "websocket"), slog.String("operation_id", id),
 		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-		slog.String("request_id", middleware.GetReqID(ctx)), slog.Int64("upstream_calls", st.loaders.Calls()))
+		slog.String("request_id", middleware.GetReqID(ctx)), slog.Int64("upstream_calls", st.session.Calls()))
 	if st.viewer != "" {
 		attrs = append(attrs, slog.String("viewer", st.viewer))
 	}

@@ -220,8 +220,8 @@ func liveSettings() []Setting {
 func stateSettings() []Setting {
 	return []Setting{
 		row("MAX_CONCURRENT_UPSTREAM", "64", "upstream calls one request may have in flight",
-			intIn(1, 1024, func(c *Config) *int { return &c.Loader.MaxConcurrent })),
-		row("MAX_UPSTREAM_CALLS", "200", "upstream calls one request may make", intIn(1, 10_000, func(c *Config) *int { return &c.Loader.MaxCalls })),
+			intIn(1, 1024, func(c *Config) *int { return &c.Session.MaxConcurrent })),
+		row("MAX_UPSTREAM_CALLS", "200", "upstream calls one request may make", intIn(1, 10_000, func(c *Config) *int { return &c.Session.MaxCalls })),
 		row("REFERENCE_CACHE_TTL", "30s", "how long flows and user records are shared across requests",
 			durationIn(time.Second, time.Hour, true, func(c *Config) *time.Duration { return &c.ReferenceTTL })),
 		row("REDIS_URL", "-", "a Redis shared by the replicas, for idempotency keys and rate limits; give it an append-only "+

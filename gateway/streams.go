@@ -13,13 +13,13 @@ import (
 
 	"github.com/wedagraph/gateway/auth"
 	"github.com/wedagraph/gateway/delivery"
-	"github.com/wedagraph/gateway/graph/loader"
+	"github.com/wedagraph/gateway/graph"
 	"github.com/wedagraph/gateway/idempotency"
 )
 
 // An operation is an operation, whatever carries it: an HTTP request, one message on a
 // WebSocket, an SSE stream, the deferred parts of an answer. Each gets the same edge — its own
-// loaders (memo, call ceiling), the user's rate limit, a place in the work in flight, a
+// session (memo, call ceiling), the user's rate limit, a place in the work in flight, a
 // deadline, its own log line — and a long-lived connection is bounded, ends when its credential
 // expires, and is told to reconnect when the process stops.
 
@@ -42,12 +42,12 @@ func (g *Gateway) transports() []graphql.Transport {
 }
 
 // operations bounds every query and mutation (delivery.Operations): its deadline, and the stop
-// of a query's upstream work through its loaders.
+// of a query's upstream work through its session.
 func (g *Gateway) operations(schemaOf graphql.ExecutableSchema) delivery.Operations {
 	return delivery.Operations{Timeout: g.cfg.Streams.OperationTimeout, Schema: schemaOf.Schema(),
 		Stop: func(ctx context.Context, cause error) {
-			if l, ok := loader.From(ctx); ok {
-				l.Abort(cause)
+			if st := statsOf(ctx); st != nil && st.session != nil {
+				st.session.Abort(cause)
 			}
 		}}
 }
@@ -149,7 +149,7 @@ func (h socketHooks) Init(ctx context.Context, headers http.Header, payload map[
 
 // Begin admits one operation of a socket as the edge admits a request: the user's rate limit,
 // the bounds of the work in flight (this socket's, the viewer's, the process's), and then its
-// own loaders, its own idempotency key (from its extensions, never the upgrade's header) and
+// own session, its own idempotency key (from its extensions, never the upgrade's header) and
 // its own log line.
 func (h socketHooks) Begin(ctx context.Context, op delivery.SocketOperation) (context.Context, func(), error) {
 	g := h.g
@@ -170,9 +170,9 @@ func (h socketHooks) Begin(ctx context.Context, op delivery.SocketOperation) (co
 		state.drop()
 		return nil, nil, refusal
 	}
-	l := loader.New(g.client, g.cfg.Loader, g.shared)
-	st := &requestStats{loaders: l, viewer: viewer}
-	ctx = context.WithValue(loader.With(ctx, l), statsKey{}, st)
+	sess := g.newSession(ctx)
+	st := &requestStats{session: sess, viewer: viewer}
+	ctx = context.WithValue(graph.WithSession(ctx, sess), statsKey{}, st)
 	ctx = idempotency.WithHeaderKey(ctx, idempotencyKeyOf(op.Extensions))
 	ctx = delivery.WithTicket(ctx, t)
 	start := time.Now()

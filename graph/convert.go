@@ -36,8 +36,8 @@ func instanceStatus(o upstream.OptInt, completed bool) model.InstanceStatus {
 	return model.InstanceStatusUnknown
 }
 
-var taskStatuses = map[int64]model.TaskStatus{1: model.TaskStatusTodo, 2: model.TaskStatusDone, 3: model.TaskStatusInvalid,
-	4: model.TaskStatusDraft, 5: model.TaskStatusToSubmit}
+var taskStatuses = map[int64]model.TaskStatus{upstream.TaskTodo: model.TaskStatusTodo, upstream.TaskDone: model.TaskStatusDone,
+	upstream.TaskInvalid: model.TaskStatusInvalid, upstream.TaskDraft: model.TaskStatusDraft, upstream.TaskToSubmit: model.TaskStatusToSubmit}
 
 func taskStatus(o upstream.OptInt) model.TaskStatus {
 	if s, ok := taskStatuses[o.Value]; ok && o.Valid {
@@ -171,7 +171,7 @@ type taskBox struct {
 	at   [2]time.Time
 }
 
-func toTask(t upstream.InstanceTask) *model.Task {
+func toTask(t *upstream.InstanceTask) *model.Task {
 	b := &taskBox{}
 	b.node = model.FlowNode{InstanceID: string(t.InstanceID), ElementID: string(t.ElementID), Name: strIn(&b.str[0], t.ElementName)}
 	b.task = model.Task{ID: string(t.TaskID), InstanceID: string(t.InstanceID), FlowCode: string(t.FlowCode),

@@ -13,7 +13,7 @@ import (
 // The boxed conversions keep model.Str / codeOf / model.Time's meaning: absent is nil, present
 // is its own value.
 func TestBoxedConversionsKeepNilForAbsent(t *testing.T) {
-	empty := toTask(upstream.InstanceTask{})
+	empty := toTask(&upstream.InstanceTask{})
 	assert.Nil(t, empty.FlowName)
 	assert.Nil(t, empty.Node.Name)
 	assert.Nil(t, empty.StatusCode)
@@ -23,7 +23,7 @@ func TestBoxedConversionsKeepNilForAbsent(t *testing.T) {
 	assert.Nil(t, empty.PageURL)
 
 	at := time.UnixMilli(1659435534000)
-	task := toTask(upstream.InstanceTask{FlowName: "f", ElementName: "n", TaskStatus: upstream.Some(upstream.TaskTodo),
+	task := toTask(&upstream.InstanceTask{FlowName: "f", ElementName: "n", TaskStatus: upstream.Some(upstream.TaskTodo),
 		OperationResult: upstream.Some(0), StartTime: upstream.Time{Time: at}, PageTransitionURL: "u"})
 	assert.Equal(t, model.Str("f"), task.FlowName)
 	assert.Equal(t, model.Str("n"), task.Node.Name)

@@ -10,26 +10,25 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/wedagraph/gateway/graph/loader"
+	"github.com/wedagraph/gateway/session"
 	"github.com/wedagraph/gateway/upstream"
 	"github.com/wedagraph/gateway/workflow"
 )
 
-// Error codes in extensions.code.
+// Error codes in extensions.code: the domain's own (workflow.Code), and those of the API's.
 const (
-	CodeBadUserInput        = "BAD_USER_INPUT"
+	CodeBadUserInput        = string(workflow.CodeInvalidInput)
+	CodeForbidden           = string(workflow.CodeForbidden)
+	CodeNotFound            = string(workflow.CodeNotFound)
+	CodeUpstreamUnavailable = string(workflow.CodeUnavailable)
+	CodeInternal            = string(workflow.CodeInternal)
+	CodeRateLimited         = string(workflow.CodeRateLimited) // more than the client's share
 	CodeUnauthenticated     = "UNAUTHENTICATED"
-	CodeForbidden           = "FORBIDDEN"
-	CodeNotFound            = "NOT_FOUND"
 	CodeUpstreamError       = "UPSTREAM_ERROR"
 	CodeUpstreamTimeout     = "UPSTREAM_TIMEOUT"
-	CodeUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
 	CodeUpstreamBadResponse = "UPSTREAM_BAD_RESPONSE"
 	CodeUpstreamRateLimited = "UPSTREAM_RATE_LIMITED"
 	CodeUpstreamCallLimit   = "UPSTREAM_CALL_LIMIT"
-	CodeInternal            = "INTERNAL_SERVER_ERROR"
-	// CodeRateLimited: the client asked for more than its share (requests, subscriptions).
-	CodeRateLimited = "RATE_LIMITED"
 	// CodeCanceled: the client went away (or canceled) before the answer was ready.
 	CodeCanceled = "REQUEST_CANCELED"
 )
@@ -40,10 +39,6 @@ func codeError(code, format string, args ...any) *gqlerror.Error {
 
 func userError(format string, args ...any) *gqlerror.Error {
 	return codeError(CodeBadUserInput, format, args...)
-}
-
-func notFound(what, id string) *gqlerror.Error {
-	return codeError(CodeNotFound, "no %s with id %s", what, id)
 }
 
 var upstreamCodes = map[upstream.Kind]string{
@@ -67,8 +62,10 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 	}
 	var ue *upstream.Error
 	var we *workflow.Error
-	var limit *loader.CallLimitError
+	var limit *session.CallLimitError
 	switch {
+	case errors.Is(err, session.ErrInternal): // a panic in an upstream call, logged with its stack
+		gerr.Message, gerr.Extensions["code"] = "internal server error", CodeInternal
 	case errors.Is(err, context.Canceled):
 		gerr.Message, gerr.Extensions["code"] = "the request was canceled", CodeCanceled
 	case errors.As(err, &we):

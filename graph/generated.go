@@ -2387,7 +2387,10 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema.graphqls", Input: `"""
+	{Name: "../schema/schema.graphqls", Input: `# The graph's root and what every area shares. Each area extends Query in its own file
+# (schema/*.graphqls), and its resolvers follow it into graph/<area>.resolvers.go.
+
+"""
 An instant, written in RFC 3339 in UTC with milliseconds (2022-08-02T06:17:15.000Z). WeDa's
 "not yet" (0 or null) is null.
 """
@@ -2402,108 +2405,7 @@ scalar JSON
 The entry points of the graph. Every field that calls WeDa is nullable: when one upstream call
 fails, only its own field is null, with an error that says why, and the rest of the answer stands.
 """
-type Query {
-  "The calling user and their workbench (工作台). Null with an UNAUTHENTICATED error when the request names no user."
-  viewer: Viewer
-  "A user by id (sys_user _id). One batched OData call per request, shared with every other user lookup."
-  user("The user's id." id: ID!): User
-  "Users, filtered and paged (sys_user OData query). For operators (the admin role) only: FORBIDDEN otherwise."
-  users(
-    "What to match; all users when null."
-    filter: UserFilter
-    "How many to return, at most 100."
-    first: Int = 20
-    "The cursor after which to start."
-    after: String
-  ): UserConnection
-  "The deployed flows of a type (已部署的流程, ListDeployedFlows)."
-  flows("The kind of flow." type: FlowType = APPROVAL): [Flow!]
-  "A deployed flow by its stable process key. One ListDeployedFlows call per request, shared."
-  flow("The flow's ProcessKey." processKey: String!): Flow
-  """
-  Flow instances, filtered, sorted and paged (GetFlowInstances). An operator (the admin role) sees
-  all; anyone else sees the instances they started (the rest of theirs are in viewer.workItems),
-  and asking for another starter's is FORBIDDEN.
-  """
-  instances(
-    "What to match; all instances when null."
-    filter: InstanceFilter
-    "The sort order; newest first when null."
-    order: InstanceOrder
-    "How many to return, at most 100."
-    first: Int = 20
-    "The cursor after which to start."
-    after: String
-  ): FlowInstanceConnection
-  """
-  A flow instance by id. WeDa has no lookup by instance id: this costs two upstream calls, one
-  task of the instance (GetFlowInstanceTasks) and the instance detail seen through it
-  (DescribeProcessInstance). Null with NOT_FOUND when there is no such instance, and with FORBIDDEN
-  when the viewer did not start it, holds no task in it and was not copied on it (checking that
-  costs one or two more calls; operators see every instance).
-  """
-  instance("The instance id (InstanceId)." id: ID!): FlowInstance
-  """
-  A task by id. WeDa has no lookup by task id: this costs two upstream calls, the instance behind
-  the task (DescribeProcessInstance) and the task within it (GetFlowInstanceTasks). Null with
-  NOT_FOUND when there is no such task, and with FORBIDDEN when the viewer may not see its instance.
-  """
-  task("The task id (TaskId / FlowTaskId)." id: ID!): Task
-}
-
-"Which users to return."
-input UserFilter {
-  "Only these ids."
-  ids: [ID!]
-  "Users whose name contains this text."
-  nameContains: String
-  "Only users from this source."
-  source: UserSource
-}
-
-"Which flow instances to return (GetFlowInstances)."
-input InstanceFilter {
-  "Instances of the flow with this ProcessKey."
-  processKey: String
-  "Instances of this FlowCode (one saved version of a flow)."
-  flowCode: ID
-  "Instances of this flow version, e.g. 27.0."
-  flowVersion: String
-  "Instances started by this user."
-  startUserId: ID
-  "Instances in this status."
-  status: InstanceStatus
-  "Instances started at or after this instant."
-  startedAfter: DateTime
-  "Instances started at or before this instant."
-  startedBefore: DateTime
-}
-
-"A sort order for flow instances."
-input InstanceOrder {
-  "The field to sort by."
-  field: InstanceOrderField!
-  "Ascending or descending."
-  direction: OrderDirection! = DESC
-}
-
-"The fields flow instances can be sorted by (GetFlowInstances Sort)."
-enum InstanceOrderField {
-  "When the instance started (start_time), the default."
-  START_TIME
-  "When the instance ended (end_time)."
-  END_TIME
-  "The flow's name (flow_name)."
-  FLOW_NAME
-  "The flow's process key (process_key)."
-  PROCESS_KEY
-  "The starter's name (create_by_name)."
-  STARTER_NAME
-  "The status (status)."
-  STATUS
-  "The instance's title (title)."
-  TITLE
-}
+type Query
 
 "A sort direction."
 enum OrderDirection {
@@ -2524,467 +2426,12 @@ type PageInfo {
   "The cursor of the last item of the page; pass it as ` + "`" + `after` + "`" + ` for the next page."
   endCursor: String
 }
+`, BuiltIn: false},
+	{Name: "../schema/workbench.graphqls", Input: `# The viewer's workbench: boxes ([12]) and counts ([13]).
 
-"A WeDa user (sys_user)."
-type User {
-  "The user's id (_id)."
-  id: ID!
-  "The login name (name)."
-  name: String!
-  "The display name (nick_name), if any."
-  nickName: String
-  "The email address, if any. Shown to the user themselves and to operators; null for anyone else."
-  email: String
-  "The phone number, if any. Shown to the user themselves and to operators; null for anyone else."
-  phone: String
-  "Where the user comes from (type: 3 WeCom, 4 WeDa internal)."
-  source: UserSource!
-  "The raw source code."
-  sourceCode: Int
-  "The description (user_desc)."
-  description: String
-  "When the user was created."
-  createdAt: DateTime
-  "When the user was last updated."
-  updatedAt: DateTime
-}
-
-"Where a user comes from (用户来源)."
-enum UserSource {
-  "Tencent CloudBase (tcb, 1)."
-  TCB
-  "WeCom (企业微信, 2 in the workflow API, 3 in sys_user)."
-  WECOM
-  "A WeDa internal user (内部用户, 4)."
-  INTERNAL
-  "A code no table lists; see sourceCode."
-  UNKNOWN
-}
-
-"A page of users."
-type UserConnection {
-  "The users with their cursors."
-  edges: [UserEdge!]!
-  "The users alone."
-  nodes: [User!]!
-  "Paging state."
-  pageInfo: PageInfo!
-  "How many users match in all."
-  totalCount: Int!
-}
-
-"A user in a page."
-type UserEdge {
-  "Where this user stands in the list."
-  cursor: String!
-  "The user."
-  node: User!
-}
-
-"The kind of a flow (流程类型)."
-enum FlowType {
-  "A logic flow (逻辑流, 1)."
-  LOGIC
-  "An approval flow (审批流, 2)."
-  APPROVAL
-}
-
-"A deployed flow (已部署的流程)."
-type Flow {
-  "The flow's identity for client caches (Apollo Client, urql): its processKey, stable across saves."
-  id: ID!
-  "The flow's stable id (ProcessKey)."
-  processKey: String!
-  "The code of the latest saved version (FlowCode); it changes on every save or publish."
-  flowCode: ID!
-  "The version, e.g. 27.0."
-  version: String!
-  "The flow's name."
-  name: String!
-  "The flow's description."
-  description: String
-  "Whether the flow is published (deployed to prod)."
-  published: Boolean!
-  "The flow's kind."
-  type: FlowType!
-  "Whether the start node takes parameters (BeginElementType 1)."
-  takesStartParameters: Boolean!
-  "Instances of this flow (GetFlowInstances by ProcessKey)."
-  instances(
-    "What else to match."
-    filter: InstanceFilter
-    "The sort order."
-    order: InstanceOrder
-    "How many to return, at most 100."
-    first: Int = 20
-    "The cursor after which to start."
-    after: String
-  ): FlowInstanceConnection
-}
-
-"The state of a flow instance (流程状态)."
-enum InstanceStatus {
-  "Stopped or revoked (终止, 1)."
-  STOPPED
-  "Ended, rejected (驳回, 2)."
-  REJECTED
-  "Ended, approved (同意, 3)."
-  APPROVED
-  "In progress (处理中, 4)."
-  IN_PROGRESS
-  "A code no table lists; see statusCode."
-  UNKNOWN
-}
-
-"A node of a flow, as an instance or task refers to it."
-type FlowNode {
-  """
-  The node's identity for client caches (Apollo Client, urql): the instance id and the element id,
-  e.g. 1590000000427001281:startNode. Element ids repeat in every flow; this does not.
-  """
-  id: ID!
-  "The node's element id, e.g. approvalNode1658740549804 or startNode (as tasks(nodeIds:), the canvas and rollbackTargets name it)."
-  elementId: String!
-  "The node's name."
-  name: String
-}
-
-"One run of a flow (流程实例)."
-type FlowInstance {
-  "The instance id (InstanceId)."
-  id: ID!
-  "The instance's title, e.g. lihua提交的请假申请; the flow's name where WeDa gives no title."
-  name: String
-  "The description."
-  description: String
-  "The code of the flow version the instance runs (FlowCode)."
-  flowCode: ID!
-  "The flow version the instance runs."
-  flowVersion: String
-  "The flow's name."
-  flowName: String
-  "The deployed flow, matched by FlowCode, else by name (one ListDeployedFlows call per request, shared)."
-  flow: Flow
-  "The starter's name."
-  startUserName: String
-  "The user who started the instance. Costs the detail calls of ` + "`" + `instance(id)` + "`" + ` when the list behind this instance gave no starter id."
-  startUser: User
-  "When the instance started."
-  startTime: DateTime
-  "When the instance ended; null while in progress."
-  endTime: DateTime
-  "The instance's state."
-  status: InstanceStatus!
-  "The raw status code."
-  statusCode: Int
-  "The node the instance is at. Costs the detail calls of ` + "`" + `instance(id)` + "`" + ` when the list behind this instance did not say."
-  currentNode: FlowNode
-  "The instance's tasks (GetFlowInstanceTasks), in creation order."
-  tasks(
-    "Only tasks in this status."
-    status: TaskStatus
-    "Only tasks assigned to this user."
-    assigneeId: ID
-    "Only tasks at these nodes."
-    nodeIds: [String!]
-    "How many to return, at most 100."
-    first: Int = 50
-    "The cursor after which to start."
-    after: String
-  ): TaskConnection
-  "The instance's history (GetFlowInstanceOperations), oldest first."
-  operations(
-    "Only operations by this user."
-    operatorId: ID
-    "How many to return, at most 100."
-    first: Int = 50
-    "The cursor after which to start."
-    after: String
-  ): OperationConnection
-  "The flow diagram with progress (GetProcessCanvasInfo)."
-  canvas: Canvas
-  "The earlier nodes the instance can be rolled back to (GetPreElementList), nearest first."
-  rollbackTargets: [RollbackTarget!]
-}
-
-"A page of flow instances."
-type FlowInstanceConnection {
-  "The instances with their cursors."
-  edges: [FlowInstanceEdge!]!
-  "The instances alone."
-  nodes: [FlowInstance!]!
-  "Paging state."
-  pageInfo: PageInfo!
-  "How many instances match in all."
-  totalCount: Int!
-}
-
-"A flow instance in a page."
-type FlowInstanceEdge {
-  "Where this instance stands in the list."
-  cursor: String!
-  "The instance."
-  node: FlowInstance!
-}
-
-"The state of a task (任务状态)."
-enum TaskStatus {
-  "Waiting for its assignee (待办, 1)."
-  TODO
-  "Done (已办, 2)."
-  DONE
-  "Void, e.g. another approver of an or-sign node decided (无效, 3)."
-  INVALID
-  "A draft (草稿箱, 4)."
-  DRAFT
-  "Waiting to be submitted, e.g. its approver is still to be chosen (待提交, 5)."
-  TO_SUBMIT
-  "A code no table lists; see statusCode."
-  UNKNOWN
-}
-
-"What was done (操作动作): an operation's action, a task's result, a processor's status."
-enum OperationAction {
-  "Nothing yet (待办, 0)."
-  NONE
-  "Submitted (提交, 1)."
-  SUBMIT
-  "Approved (同意, 2)."
-  APPROVE
-  "Rejected (拒绝, 3)."
-  REJECT
-  "Transferred (转办, 4)."
-  TRANSFER
-  "Revoked (撤销, 5)."
-  REVOKE
-  "Rolled back (回退, 6)."
-  ROLLBACK
-  "Counter-signers added (加签, 7)."
-  ADD_SIGN
-  "Stopped (终止, 8)."
-  STOP
-  "Skipped (跳过, 9)."
-  SKIP
-  "Handled at a handle node (处理, 13)."
-  HANDLE
-  "Copied at a CC node (节点抄送, 15)."
-  CARBON_COPY
-  "The flow was abandoned (废弃流程, 16)."
-  ABANDON
-  "Saved as a draft (保存草稿, 17)."
-  SAVE_DRAFT
-  "A code no table lists; see the matching code field."
-  UNKNOWN
-}
-
-"One person's step at one node of an instance (审批任务)."
-type Task {
-  "The task id (TaskId)."
-  id: ID!
-  "The instance the task belongs to."
-  instance: FlowInstance
-  "The node of the task."
-  node: FlowNode!
-  "The user the task is assigned to."
-  assignee: User
-  "The user who started the instance."
-  startUser: User
-  "The task's state."
-  status: TaskStatus!
-  "The raw status code."
-  statusCode: Int
-  "What the assignee did (OperationResult)."
-  result: OperationAction!
-  "The raw result code."
-  resultCode: Int
-  "When the task was created."
-  startTime: DateTime
-  "When the task was closed; null while open."
-  endTime: DateTime
-  "WeDa's own page for the task (PageTransitionUrl)."
-  pageUrl: String
-  "The instance as this task's page sees it (DescribeProcessInstance)."
-  view("The workbench box the task is seen from." box: WorkBox = TODO): WorkItem
-  """
-  The approval page of the task (GetApprovalPageDetail): form data and which buttons to show. The
-  gateway assembles the instance id, flow code, node id and task id; for the CC box it also
-  finds the CC id (one DescribeProcessInstance call).
-  """
-  approvalPage("The workbench box the page is opened from." box: WorkBox = TODO): ApprovalPage
-}
-
-"A page of tasks."
-type TaskConnection {
-  "The tasks with their cursors."
-  edges: [TaskEdge!]!
-  "The tasks alone."
-  nodes: [Task!]!
-  "Paging state."
-  pageInfo: PageInfo!
-  "How many tasks match in all."
-  totalCount: Int!
-}
-
-"A task in a page."
-type TaskEdge {
-  "Where this task stands in the list."
-  cursor: String!
-  "The task."
-  node: Task!
-}
-
-"One entry of an instance's history (操作记录)."
-type Operation {
-  "The node's name."
-  nodeName: String
-  "When it happened."
-  time: DateTime
-  "Who did it."
-  operator: User
-  "What was done."
-  action: OperationAction!
-  "The raw action code; null when the content could not be read."
-  actionCode: Int
-  "The comment (审批意见)."
-  comment: String
-  "The users copied (抄送人)."
-  ccUsers: [User!]
-  "The counter-signers added (加签人), for ADD_SIGN."
-  counterSigners: [User!]
-  "Who revoked, in WeDa's words (审批人撤销 / 发起人撤销), for REVOKE."
-  revokeText: String
-  "The users the comment mentions (@name)."
-  mentions: [User!]
-  "The raw Result field (null, empty or true in practice)."
-  result: String
-  "The raw Content text, kept as WeDa sent it."
-  content: String
-  "Whether Content could be read as JSON (after mending WeDa's bare numeric keys)."
-  contentValid: Boolean!
-}
-
-"A page of operations."
-type OperationConnection {
-  "The operations with their cursors."
-  edges: [OperationEdge!]!
-  "The operations alone."
-  nodes: [Operation!]!
-  "Paging state."
-  pageInfo: PageInfo!
-  "How many operations there are in all."
-  totalCount: Int!
-}
-
-"An operation in a page."
-type OperationEdge {
-  "Where this operation stands in the list."
-  cursor: String!
-  "The operation."
-  node: Operation!
-}
-
-"The kind of a canvas node."
-enum NodeKind {
-  "The start node (开始, data type 1)."
-  START
-  "The end node (结束, 13)."
-  END
-  "An approval node (审批节点, 17)."
-  APPROVAL
-  "A handle node (处理节点, 23)."
-  HANDLE
-  "A CC node (抄送节点, 25)."
-  CARBON_COPY
-  "A data type no table lists; see dataType."
-  UNKNOWN
-}
-
-"How far a node or edge of the canvas is."
-enum ProgressStatus {
-  "Done (已完成, 1)."
-  DONE
-  "Not started (未开始, 2)."
-  NOT_STARTED
-  "In progress (正在处理, 3)."
-  IN_PROGRESS
-  "A code no table lists; see statusCode."
-  UNKNOWN
-}
-
-"The flow diagram of an instance, with progress: enough to draw it without another call."
-type Canvas {
-  "The nodes."
-  nodes: [CanvasNode!]!
-  "The edges between nodes."
-  edges: [CanvasEdge!]!
-}
-
-"A node of the diagram."
-type CanvasNode {
-  "The node's sequence number (Id)."
-  index: Int
-  "The node's element id."
-  elementId: String!
-  "The node's name."
-  name: String
-  "The node's kind."
-  kind: NodeKind!
-  "The raw data type."
-  dataType: Int
-  "How far the node is."
-  status: ProgressStatus!
-  "The raw status code."
-  statusCode: Int
-  "Whether the instance reached the node."
-  visited: Boolean!
-  "The people at the node and what they did (Conf)."
-  processors: [Processor!]!
-}
-
-"A person's part in a node."
-type Processor {
-  "The person's name."
-  name: String
-  "What they did; NONE while it waits for them."
-  status: OperationAction!
-  "The raw status code."
-  statusCode: Int
-  "When they acted."
-  operatedAt: DateTime
-  "Their comment."
-  comment: String
-  "Whom the task was transferred to (NewProcessors)."
-  newProcessors: String
-}
-
-"An edge of the diagram."
-type CanvasEdge {
-  "The branch label."
-  label: String
-  "The raw edge type."
-  type: Int
-  "The element id of the node the edge leaves."
-  source: String!
-  "The element id of the node the edge enters."
-  target: String!
-  "How far the edge is."
-  status: ProgressStatus!
-  "The raw status code."
-  statusCode: Int
-}
-
-"An earlier node an instance can be rolled back to (可回退的节点)."
-type RollbackTarget {
-  "The node's element id (TargetNodeId of a rollback)."
-  nodeId: String!
-  "The node's name."
-  nodeName: String
-  "The finished task at that node (TargetActTaskId of a rollback)."
-  taskId: ID!
-  "Whether it is the approval start node (ApproveType 1)."
-  isStartNode: Boolean!
-  "Whether it is the nearest earlier node (LastNode)."
-  isLast: Boolean!
+extend type Query {
+  "The calling user and their workbench (工作台). Null with an UNAUTHENTICATED error when the request names no user."
+  viewer: Viewer
 }
 
 "The boxes of the workbench (页面类型)."
@@ -3168,6 +2615,587 @@ type WorkItemEdge {
   "The item."
   node: WorkItem!
 }
+`, BuiltIn: false},
+	{Name: "../schema/users.graphqls", Input: `# Users: WeDa's directory (sys_user, [1]).
+
+extend type Query {
+  "A user by id (sys_user _id). One batched OData call per request, shared with every other user lookup."
+  user("The user's id." id: ID!): User
+  "Users, filtered and paged (sys_user OData query). For operators (the admin role) only: FORBIDDEN otherwise."
+  users(
+    "What to match; all users when null."
+    filter: UserFilter
+    "How many to return, at most 100."
+    first: Int = 20
+    "The cursor after which to start."
+    after: String
+  ): UserConnection
+}
+
+"Which users to return."
+input UserFilter {
+  "Only these ids."
+  ids: [ID!]
+  "Users whose name contains this text."
+  nameContains: String
+  "Only users from this source."
+  source: UserSource
+}
+
+"A WeDa user (sys_user)."
+type User {
+  "The user's id (_id)."
+  id: ID!
+  "The login name (name)."
+  name: String!
+  "The display name (nick_name), if any."
+  nickName: String
+  "The email address, if any. Shown to the user themselves and to operators; null for anyone else."
+  email: String
+  "The phone number, if any. Shown to the user themselves and to operators; null for anyone else."
+  phone: String
+  "Where the user comes from (type: 3 WeCom, 4 WeDa internal)."
+  source: UserSource!
+  "The raw source code."
+  sourceCode: Int
+  "The description (user_desc)."
+  description: String
+  "When the user was created."
+  createdAt: DateTime
+  "When the user was last updated."
+  updatedAt: DateTime
+}
+
+"Where a user comes from (用户来源)."
+enum UserSource {
+  "Tencent CloudBase (tcb, 1)."
+  TCB
+  "WeCom (企业微信, 2 in the workflow API, 3 in sys_user)."
+  WECOM
+  "A WeDa internal user (内部用户, 4)."
+  INTERNAL
+  "A code no table lists; see sourceCode."
+  UNKNOWN
+}
+
+"A page of users."
+type UserConnection {
+  "The users with their cursors."
+  edges: [UserEdge!]!
+  "The users alone."
+  nodes: [User!]!
+  "Paging state."
+  pageInfo: PageInfo!
+  "How many users match in all."
+  totalCount: Int!
+}
+
+"A user in a page."
+type UserEdge {
+  "Where this user stands in the list."
+  cursor: String!
+  "The user."
+  node: User!
+}
+`, BuiltIn: false},
+	{Name: "../schema/flows.graphqls", Input: `# Flows: the deployed flows ([2]).
+
+extend type Query {
+  "The deployed flows of a type (已部署的流程, ListDeployedFlows)."
+  flows("The kind of flow." type: FlowType = APPROVAL): [Flow!]
+  "A deployed flow by its stable process key. One ListDeployedFlows call per request, shared."
+  flow("The flow's ProcessKey." processKey: String!): Flow
+}
+
+"The kind of a flow (流程类型)."
+enum FlowType {
+  "A logic flow (逻辑流, 1)."
+  LOGIC
+  "An approval flow (审批流, 2)."
+  APPROVAL
+}
+
+"A deployed flow (已部署的流程)."
+type Flow {
+  "The flow's identity for client caches (Apollo Client, urql): its processKey, stable across saves."
+  id: ID!
+  "The flow's stable id (ProcessKey)."
+  processKey: String!
+  "The code of the latest saved version (FlowCode); it changes on every save or publish."
+  flowCode: ID!
+  "The version, e.g. 27.0."
+  version: String!
+  "The flow's name."
+  name: String!
+  "The flow's description."
+  description: String
+  "Whether the flow is published (deployed to prod)."
+  published: Boolean!
+  "The flow's kind."
+  type: FlowType!
+  "Whether the start node takes parameters (BeginElementType 1)."
+  takesStartParameters: Boolean!
+  "Instances of this flow (GetFlowInstances by ProcessKey)."
+  instances(
+    "What else to match."
+    filter: InstanceFilter
+    "The sort order."
+    order: InstanceOrder
+    "How many to return, at most 100."
+    first: Int = 20
+    "The cursor after which to start."
+    after: String
+  ): FlowInstanceConnection
+}
+`, BuiltIn: false},
+	{Name: "../schema/instances.graphqls", Input: `# Flow instances: their listing ([6]), detail ([9]), history ([8]), diagram ([11]) and rollback
+# targets ([18]).
+
+extend type Query {
+  """
+  Flow instances, filtered, sorted and paged (GetFlowInstances). An operator (the admin role) sees
+  all; anyone else sees the instances they started (the rest of theirs are in viewer.workItems),
+  and asking for another starter's is FORBIDDEN.
+  """
+  instances(
+    "What to match; all instances when null."
+    filter: InstanceFilter
+    "The sort order; newest first when null."
+    order: InstanceOrder
+    "How many to return, at most 100."
+    first: Int = 20
+    "The cursor after which to start."
+    after: String
+  ): FlowInstanceConnection
+  """
+  A flow instance by id. WeDa has no lookup by instance id: this costs two upstream calls, one
+  task of the instance (GetFlowInstanceTasks) and the instance detail seen through it
+  (DescribeProcessInstance). Null with NOT_FOUND when there is no such instance, and with FORBIDDEN
+  when the viewer did not start it, holds no task in it and was not copied on it (checking that
+  costs one or two more calls; operators see every instance).
+  """
+  instance("The instance id (InstanceId)." id: ID!): FlowInstance
+}
+
+"Which flow instances to return (GetFlowInstances)."
+input InstanceFilter {
+  "Instances of the flow with this ProcessKey."
+  processKey: String
+  "Instances of this FlowCode (one saved version of a flow)."
+  flowCode: ID
+  "Instances of this flow version, e.g. 27.0."
+  flowVersion: String
+  "Instances started by this user."
+  startUserId: ID
+  "Instances in this status."
+  status: InstanceStatus
+  "Instances started at or after this instant."
+  startedAfter: DateTime
+  "Instances started at or before this instant."
+  startedBefore: DateTime
+}
+
+"A sort order for flow instances."
+input InstanceOrder {
+  "The field to sort by."
+  field: InstanceOrderField!
+  "Ascending or descending."
+  direction: OrderDirection! = DESC
+}
+
+"The fields flow instances can be sorted by (GetFlowInstances Sort)."
+enum InstanceOrderField {
+  "When the instance started (start_time), the default."
+  START_TIME
+  "When the instance ended (end_time)."
+  END_TIME
+  "The flow's name (flow_name)."
+  FLOW_NAME
+  "The flow's process key (process_key)."
+  PROCESS_KEY
+  "The starter's name (create_by_name)."
+  STARTER_NAME
+  "The status (status)."
+  STATUS
+  "The instance's title (title)."
+  TITLE
+}
+
+"The state of a flow instance (流程状态)."
+enum InstanceStatus {
+  "Stopped or revoked (终止, 1)."
+  STOPPED
+  "Ended, rejected (驳回, 2)."
+  REJECTED
+  "Ended, approved (同意, 3)."
+  APPROVED
+  "In progress (处理中, 4)."
+  IN_PROGRESS
+  "A code no table lists; see statusCode."
+  UNKNOWN
+}
+
+"A node of a flow, as an instance or task refers to it."
+type FlowNode {
+  """
+  The node's identity for client caches (Apollo Client, urql): the instance id and the element id,
+  e.g. 1590000000427001281:startNode. Element ids repeat in every flow; this does not.
+  """
+  id: ID!
+  "The node's element id, e.g. approvalNode1658740549804 or startNode (as tasks(nodeIds:), the canvas and rollbackTargets name it)."
+  elementId: String!
+  "The node's name."
+  name: String
+}
+
+"One run of a flow (流程实例)."
+type FlowInstance {
+  "The instance id (InstanceId)."
+  id: ID!
+  "The instance's title, e.g. lihua提交的请假申请; the flow's name where WeDa gives no title."
+  name: String
+  "The description."
+  description: String
+  "The code of the flow version the instance runs (FlowCode)."
+  flowCode: ID!
+  "The flow version the instance runs."
+  flowVersion: String
+  "The flow's name."
+  flowName: String
+  "The deployed flow, matched by FlowCode, else by name (one ListDeployedFlows call per request, shared)."
+  flow: Flow
+  "The starter's name."
+  startUserName: String
+  "The user who started the instance. Costs the detail calls of ` + "`" + `instance(id)` + "`" + ` when the list behind this instance gave no starter id."
+  startUser: User
+  "When the instance started."
+  startTime: DateTime
+  "When the instance ended; null while in progress."
+  endTime: DateTime
+  "The instance's state."
+  status: InstanceStatus!
+  "The raw status code."
+  statusCode: Int
+  "The node the instance is at. Costs the detail calls of ` + "`" + `instance(id)` + "`" + ` when the list behind this instance did not say."
+  currentNode: FlowNode
+  "The instance's tasks (GetFlowInstanceTasks), in creation order."
+  tasks(
+    "Only tasks in this status."
+    status: TaskStatus
+    "Only tasks assigned to this user."
+    assigneeId: ID
+    "Only tasks at these nodes."
+    nodeIds: [String!]
+    "How many to return, at most 100."
+    first: Int = 50
+    "The cursor after which to start."
+    after: String
+  ): TaskConnection
+  "The instance's history (GetFlowInstanceOperations), oldest first."
+  operations(
+    "Only operations by this user."
+    operatorId: ID
+    "How many to return, at most 100."
+    first: Int = 50
+    "The cursor after which to start."
+    after: String
+  ): OperationConnection
+  "The flow diagram with progress (GetProcessCanvasInfo)."
+  canvas: Canvas
+  "The earlier nodes the instance can be rolled back to (GetPreElementList), nearest first."
+  rollbackTargets: [RollbackTarget!]
+}
+
+"A page of flow instances."
+type FlowInstanceConnection {
+  "The instances with their cursors."
+  edges: [FlowInstanceEdge!]!
+  "The instances alone."
+  nodes: [FlowInstance!]!
+  "Paging state."
+  pageInfo: PageInfo!
+  "How many instances match in all."
+  totalCount: Int!
+}
+
+"A flow instance in a page."
+type FlowInstanceEdge {
+  "Where this instance stands in the list."
+  cursor: String!
+  "The instance."
+  node: FlowInstance!
+}
+
+"What was done (操作动作): an operation's action, a task's result, a processor's status."
+enum OperationAction {
+  "Nothing yet (待办, 0)."
+  NONE
+  "Submitted (提交, 1)."
+  SUBMIT
+  "Approved (同意, 2)."
+  APPROVE
+  "Rejected (拒绝, 3)."
+  REJECT
+  "Transferred (转办, 4)."
+  TRANSFER
+  "Revoked (撤销, 5)."
+  REVOKE
+  "Rolled back (回退, 6)."
+  ROLLBACK
+  "Counter-signers added (加签, 7)."
+  ADD_SIGN
+  "Stopped (终止, 8)."
+  STOP
+  "Skipped (跳过, 9)."
+  SKIP
+  "Handled at a handle node (处理, 13)."
+  HANDLE
+  "Copied at a CC node (节点抄送, 15)."
+  CARBON_COPY
+  "The flow was abandoned (废弃流程, 16)."
+  ABANDON
+  "Saved as a draft (保存草稿, 17)."
+  SAVE_DRAFT
+  "A code no table lists; see the matching code field."
+  UNKNOWN
+}
+
+"One entry of an instance's history (操作记录)."
+type Operation {
+  "The node's name."
+  nodeName: String
+  "When it happened."
+  time: DateTime
+  "Who did it."
+  operator: User
+  "What was done."
+  action: OperationAction!
+  "The raw action code; null when the content could not be read."
+  actionCode: Int
+  "The comment (审批意见)."
+  comment: String
+  "The users copied (抄送人)."
+  ccUsers: [User!]
+  "The counter-signers added (加签人), for ADD_SIGN."
+  counterSigners: [User!]
+  "Who revoked, in WeDa's words (审批人撤销 / 发起人撤销), for REVOKE."
+  revokeText: String
+  "The users the comment mentions (@name)."
+  mentions: [User!]
+  "The raw Result field (null, empty or true in practice)."
+  result: String
+  "The raw Content text, kept as WeDa sent it."
+  content: String
+  "Whether Content could be read as JSON (after mending WeDa's bare numeric keys)."
+  contentValid: Boolean!
+}
+
+"A page of operations."
+type OperationConnection {
+  "The operations with their cursors."
+  edges: [OperationEdge!]!
+  "The operations alone."
+  nodes: [Operation!]!
+  "Paging state."
+  pageInfo: PageInfo!
+  "How many operations there are in all."
+  totalCount: Int!
+}
+
+"An operation in a page."
+type OperationEdge {
+  "Where this operation stands in the list."
+  cursor: String!
+  "The operation."
+  node: Operation!
+}
+
+"The kind of a canvas node."
+enum NodeKind {
+  "The start node (开始, data type 1)."
+  START
+  "The end node (结束, 13)."
+  END
+  "An approval node (审批节点, 17)."
+  APPROVAL
+  "A handle node (处理节点, 23)."
+  HANDLE
+  "A CC node (抄送节点, 25)."
+  CARBON_COPY
+  "A data type no table lists; see dataType."
+  UNKNOWN
+}
+
+"How far a node or edge of the canvas is."
+enum ProgressStatus {
+  "Done (已完成, 1)."
+  DONE
+  "Not started (未开始, 2)."
+  NOT_STARTED
+  "In progress (正在处理, 3)."
+  IN_PROGRESS
+  "A code no table lists; see statusCode."
+  UNKNOWN
+}
+
+"The flow diagram of an instance, with progress: enough to draw it without another call."
+type Canvas {
+  "The nodes."
+  nodes: [CanvasNode!]!
+  "The edges between nodes."
+  edges: [CanvasEdge!]!
+}
+
+"A node of the diagram."
+type CanvasNode {
+  "The node's sequence number (Id)."
+  index: Int
+  "The node's element id."
+  elementId: String!
+  "The node's name."
+  name: String
+  "The node's kind."
+  kind: NodeKind!
+  "The raw data type."
+  dataType: Int
+  "How far the node is."
+  status: ProgressStatus!
+  "The raw status code."
+  statusCode: Int
+  "Whether the instance reached the node."
+  visited: Boolean!
+  "The people at the node and what they did (Conf)."
+  processors: [Processor!]!
+}
+
+"A person's part in a node."
+type Processor {
+  "The person's name."
+  name: String
+  "What they did; NONE while it waits for them."
+  status: OperationAction!
+  "The raw status code."
+  statusCode: Int
+  "When they acted."
+  operatedAt: DateTime
+  "Their comment."
+  comment: String
+  "Whom the task was transferred to (NewProcessors)."
+  newProcessors: String
+}
+
+"An edge of the diagram."
+type CanvasEdge {
+  "The branch label."
+  label: String
+  "The raw edge type."
+  type: Int
+  "The element id of the node the edge leaves."
+  source: String!
+  "The element id of the node the edge enters."
+  target: String!
+  "How far the edge is."
+  status: ProgressStatus!
+  "The raw status code."
+  statusCode: Int
+}
+
+"An earlier node an instance can be rolled back to (可回退的节点)."
+type RollbackTarget {
+  "The node's element id (TargetNodeId of a rollback)."
+  nodeId: String!
+  "The node's name."
+  nodeName: String
+  "The finished task at that node (TargetActTaskId of a rollback)."
+  taskId: ID!
+  "Whether it is the approval start node (ApproveType 1)."
+  isStartNode: Boolean!
+  "Whether it is the nearest earlier node (LastNode)."
+  isLast: Boolean!
+}
+`, BuiltIn: false},
+	{Name: "../schema/tasks.graphqls", Input: `# Tasks: an instance's tasks ([7]) and their approval pages ([10]).
+
+extend type Query {
+  """
+  A task by id. WeDa has no lookup by task id: this costs two upstream calls, the instance behind
+  the task (DescribeProcessInstance) and the task within it (GetFlowInstanceTasks). Null with
+  NOT_FOUND when there is no such task, and with FORBIDDEN when the viewer may not see its instance.
+  """
+  task("The task id (TaskId / FlowTaskId)." id: ID!): Task
+}
+
+"The state of a task (任务状态)."
+enum TaskStatus {
+  "Waiting for its assignee (待办, 1)."
+  TODO
+  "Done (已办, 2)."
+  DONE
+  "Void, e.g. another approver of an or-sign node decided (无效, 3)."
+  INVALID
+  "A draft (草稿箱, 4)."
+  DRAFT
+  "Waiting to be submitted, e.g. its approver is still to be chosen (待提交, 5)."
+  TO_SUBMIT
+  "A code no table lists; see statusCode."
+  UNKNOWN
+}
+
+"One person's step at one node of an instance (审批任务)."
+type Task {
+  "The task id (TaskId)."
+  id: ID!
+  "The instance the task belongs to."
+  instance: FlowInstance
+  "The node of the task."
+  node: FlowNode!
+  "The user the task is assigned to."
+  assignee: User
+  "The user who started the instance."
+  startUser: User
+  "The task's state."
+  status: TaskStatus!
+  "The raw status code."
+  statusCode: Int
+  "What the assignee did (OperationResult)."
+  result: OperationAction!
+  "The raw result code."
+  resultCode: Int
+  "When the task was created."
+  startTime: DateTime
+  "When the task was closed; null while open."
+  endTime: DateTime
+  "WeDa's own page for the task (PageTransitionUrl)."
+  pageUrl: String
+  "The instance as this task's page sees it (DescribeProcessInstance)."
+  view("The workbench box the task is seen from." box: WorkBox = TODO): WorkItem
+  """
+  The approval page of the task (GetApprovalPageDetail): form data and which buttons to show. The
+  gateway assembles the instance id, flow code, node id and task id; for the CC box it also
+  finds the CC id (one DescribeProcessInstance call).
+  """
+  approvalPage("The workbench box the page is opened from." box: WorkBox = TODO): ApprovalPage
+}
+
+"A page of tasks."
+type TaskConnection {
+  "The tasks with their cursors."
+  edges: [TaskEdge!]!
+  "The tasks alone."
+  nodes: [Task!]!
+  "Paging state."
+  pageInfo: PageInfo!
+  "How many tasks match in all."
+  totalCount: Int!
+}
+
+"A task in a page."
+type TaskEdge {
+  "Where this task stands in the list."
+  cursor: String!
+  "The task."
+  node: Task!
+}
 
 "The approval page of a task (审批页面详情): form data and the buttons to show."
 type ApprovalPage {
@@ -3222,6 +3250,8 @@ type PageOutput {
   "The key to send it under (VariableKey)."
   variableKey: String
 }
+`, BuiltIn: false},
+	{Name: "../schema/messages.graphqls", Input: `# The message center ([20], [21]).
 
 "The type of a message (消息类型)."
 enum MessageType {
@@ -3300,6 +3330,8 @@ type MessageCount {
   "Read messages (FinishCount)."
   read: Int!
 }
+`, BuiltIn: false},
+	{Name: "../schema/mutations.graphqls", Input: `# The writes ([3]–[5], [14]–[17], [19], [22]): inputs and payloads.
 
 """
 The writes. Each acts as the viewer (never a user named in the input), takes one input object and
@@ -3522,6 +3554,8 @@ type MarkMessagesPayload {
   "The viewer, read after the write: select workItemCounts or a box here to refresh them in the same round trip."
   viewer: Viewer
 }
+`, BuiltIn: false},
+	{Name: "../schema/subscriptions.graphqls", Input: `# Live updates.
 
 """
 Live updates, over WebSocket (graphql-transport-ws) or Server-Sent Events. Each event is the

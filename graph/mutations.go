@@ -9,9 +9,11 @@ import (
 )
 
 // The mutations map GraphQL inputs to the domain's writes (package workflow) and their results
-// to payloads; the rules — input checks, who may act, exactly once — live there.
+// to payloads; the rules — input checks, who may act, exactly once, who hears of the change —
+// live there.
 
-// idempotencyKey is the input's clientMutationId, else the Idempotency-Key header.
+// idempotencyKey is the input's clientMutationId, else the operation's key (an HTTP request's
+// Idempotency-Key header, a WebSocket operation's extensions.idempotencyKey).
 func idempotencyKey(ctx context.Context, clientMutationID *string) string {
 	if clientMutationID != nil && *clientMutationID != "" {
 		return *clientMutationID
@@ -19,28 +21,28 @@ func idempotencyKey(ctx context.Context, clientMutationID *string) string {
 	return idempotency.HeaderKey(ctx)
 }
 
-// viewerOf is the payloads' viewer: the one who acted, whose counts and boxes the write changed.
+// viewerOf is the viewer a payload carries: the one who acted, whose counts and boxes the write
+// changed.
 func viewerOf(a workflow.Actor) *model.Viewer {
 	return &model.Viewer{ID: a.UserID, Source: a.Source}
 }
 
 func (r *Resolver) startFlow(ctx context.Context, in model.StartFlowInput) (*model.StartFlowPayload, error) {
-	a, err := actor(ctx)
+	req, err := r.request(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.Workflow.StartFlow(ctx, a, idempotencyKey(ctx, in.ClientMutationID), workflow.StartFlow{
+	res, err := req.StartFlow(ctx, idempotencyKey(ctx, in.ClientMutationID), workflow.StartFlow{
 		ProcessKey: in.ProcessKey, FlowCode: in.FlowCode, FlowVersion: in.FlowVersion, StartParameters: in.StartParameters})
 	if err != nil {
 		return nil, err
 	}
-	r.touched(ctx, res.InstanceID)
 	return &model.StartFlowPayload{ClientMutationID: in.ClientMutationID, InstanceID: res.InstanceID, StarterTaskID: res.StarterTaskID,
-		Viewer: viewerOf(a)}, nil
+		Viewer: viewerOf(req.Actor())}, nil
 }
 
 func (r *Resolver) completeTask(ctx context.Context, in model.CompleteTaskInput) (*model.CompleteTaskPayload, error) {
-	a, err := actor(ctx)
+	req, err := r.request(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -48,16 +50,15 @@ func (r *Resolver) completeTask(ctx context.Context, in model.CompleteTaskInput)
 	for _, p := range in.PageParameters {
 		params = append(params, workflow.PageParameter{Key: p.Key, Type: p.Type, Value: p.Value})
 	}
-	res, err := r.Workflow.CompleteTask(ctx, a, idempotencyKey(ctx, in.ClientMutationID), workflow.CompleteTask{
+	res, err := req.CompleteTask(ctx, idempotencyKey(ctx, in.ClientMutationID), workflow.CompleteTask{
 		TaskID: in.TaskID, Action: workflow.Action(in.Action), Comment: deref(in.Comment), TransferTo: in.TransferTo,
 		CcUserIDs: in.CcUserIds, PageParameters: params})
 	if err != nil {
 		return nil, err
 	}
-	r.touched(ctx, res.InstanceID)
 	p := &model.CompleteTaskPayload{ClientMutationID: in.ClientMutationID, TaskID: res.TaskID, InstanceID: res.InstanceID,
 		NextApproversRequired: res.NextApproversRequired, NextApproverChoices: make([]*model.NextApproverChoice, 0, len(res.Choices)),
-		Viewer: viewerOf(a)}
+		Viewer: viewerOf(req.Actor())}
 	for _, c := range res.Choices {
 		p.NextApproverChoices = append(p.NextApproverChoices, &model.NextApproverChoice{PendingTaskID: c.PendingTaskID,
 			AssigneeID: c.AssigneeID, AssigneeName: c.AssigneeName})
@@ -65,79 +66,28 @@ func (r *Resolver) completeTask(ctx context.Context, in model.CompleteTaskInput)
 	return p, nil
 }
 
-// instancePayload maps a write of a that changed an instance, and refreshes who watches it.
-func (r *Resolver) instancePayload(ctx context.Context, a workflow.Actor, clientMutationID *string, res workflow.Changed, err error) (*model.InstancePayload, error) {
+// instanceWrite runs a write that changed an instance, and maps it to its payload.
+func (r *Resolver) instanceWrite(ctx context.Context, clientMutationID *string,
+	write func(req *workflow.Request, key string) (workflow.Changed, error)) (*model.InstancePayload, error) {
+	req, err := r.request(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r.touched(ctx, res.InstanceID)
-	return &model.InstancePayload{ClientMutationID: clientMutationID, InstanceID: res.InstanceID, Viewer: viewerOf(a)}, nil
-}
-
-func (r *Resolver) stopFlow(ctx context.Context, in model.StopFlowInput) (*model.InstancePayload, error) {
-	a, err := actor(ctx)
+	res, err := write(req, idempotencyKey(ctx, clientMutationID))
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.Workflow.StopFlow(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.InstanceID, deref(in.Reason))
-	return r.instancePayload(ctx, a, in.ClientMutationID, res, err)
-}
-
-func (r *Resolver) submitNextApprovers(ctx context.Context, in model.SubmitNextApproversInput) (*model.InstancePayload, error) {
-	a, err := actor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	res, err := r.Workflow.SubmitNextApprovers(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.PendingTaskIds)
-	return r.instancePayload(ctx, a, in.ClientMutationID, res, err)
-}
-
-func (r *Resolver) pressInstance(ctx context.Context, in model.PressInstanceInput) (*model.InstancePayload, error) {
-	a, err := actor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	res, err := r.Workflow.PressInstance(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.InstanceID)
-	return r.instancePayload(ctx, a, in.ClientMutationID, res, err)
-}
-
-func (r *Resolver) revokeTask(ctx context.Context, in model.RevokeTaskInput) (*model.InstancePayload, error) {
-	a, err := actor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	res, err := r.Workflow.RevokeTask(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.TaskID, workflow.RevokeRole(in.As))
-	return r.instancePayload(ctx, a, in.ClientMutationID, res, err)
-}
-
-func (r *Resolver) addCounterSigners(ctx context.Context, in model.AddCounterSignersInput) (*model.InstancePayload, error) {
-	a, err := actor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	res, err := r.Workflow.AddCounterSigners(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.TaskID, in.UserIds)
-	return r.instancePayload(ctx, a, in.ClientMutationID, res, err)
-}
-
-func (r *Resolver) rollBackTask(ctx context.Context, in model.RollBackTaskInput) (*model.InstancePayload, error) {
-	a, err := actor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	res, err := r.Workflow.RollBackTask(ctx, a, idempotencyKey(ctx, in.ClientMutationID), workflow.RollBack{
-		TaskID: in.TaskID, TargetNodeID: in.TargetNodeID, TargetTaskID: in.TargetTaskID})
-	return r.instancePayload(ctx, a, in.ClientMutationID, res, err)
+	return &model.InstancePayload{ClientMutationID: clientMutationID, InstanceID: res.InstanceID, Viewer: viewerOf(req.Actor())}, nil
 }
 
 func (r *Resolver) markMessages(ctx context.Context, in model.MarkMessagesInput) (*model.MarkMessagesPayload, error) {
-	a, err := actor(ctx)
+	req, err := r.request(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ids, err := r.Workflow.MarkMessages(ctx, a, idempotencyKey(ctx, in.ClientMutationID), in.MessageIds, in.Status == model.ReadStatusRead)
+	ids, err := req.MarkMessages(ctx, idempotencyKey(ctx, in.ClientMutationID), in.MessageIds, in.Status == model.ReadStatusRead)
 	if err != nil {
 		return nil, err
 	}
-	r.touched(ctx, "")
-	return &model.MarkMessagesPayload{ClientMutationID: in.ClientMutationID, MessageIDs: ids, Viewer: viewerOf(a)}, nil
+	return &model.MarkMessagesPayload{ClientMutationID: in.ClientMutationID, MessageIDs: ids, Viewer: viewerOf(req.Actor())}, nil
 }

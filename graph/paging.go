@@ -6,9 +6,12 @@ import (
 	"strings"
 
 	"github.com/wedagraph/gateway/graph/model"
+	"github.com/wedagraph/gateway/workflow"
 )
 
-// Cursors are opaque to clients and stable for a given list: each names an item's offset.
+// Lists are Relay connections. Cursors are opaque to clients and stable for a given list: each
+// names an item's offset. The domain fetches a window of a list (workflow.Window); the graph
+// reads first/after into it and answers nodes, edges and page info.
 
 const cursorPrefix = "o:"
 
@@ -16,64 +19,59 @@ func cursorFor(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.Itoa(offset)))
 }
 
-// window reads first/after into an offset and a limit, with a clear error for bad values.
-func window(first *int, after *string, def, max int) (offset, limit int, err error) {
-	limit = def
+// maxOffset bounds how deep a client may page.
+const maxOffset = 100_000
+
+// window reads first/after into a window, with a clear error for bad values.
+func window(first *int, after *string, def, max int) (workflow.Window, error) {
+	w := workflow.Window{Limit: def}
 	if first != nil {
-		limit = *first
+		w.Limit = *first
 	}
-	if limit < 0 || limit > max {
-		return 0, 0, userError("first must be between 0 and %d, got %d", max, limit)
+	if w.Limit < 0 || w.Limit > max {
+		return w, userError("first must be between 0 and %d, got %d", max, w.Limit)
 	}
 	if after != nil && *after != "" {
 		raw, decErr := base64.RawURLEncoding.DecodeString(*after)
 		n, convErr := strconv.Atoi(strings.TrimPrefix(string(raw), cursorPrefix))
 		if decErr != nil || convErr != nil || !strings.HasPrefix(string(raw), cursorPrefix) || n < 0 || n > maxOffset {
-			return 0, 0, userError("after %q is not a cursor of this list", *after)
+			return w, userError("after %q is not a cursor of this list", *after)
 		}
-		offset = n + 1
+		w.Offset = n + 1
 	}
-	return offset, limit, nil
+	return w, nil
 }
 
-// maxOffset bounds how deep a client may page.
-const maxOffset = 100_000
-
-// upstreamPage finds the upstream page (number from 1, size) holding items [offset, offset+limit)
-// and where they start within it, choosing the smallest page size that does: the upstream is
-// never asked for more than the client's window when the window is page-aligned, and for little
-// more otherwise.
-func upstreamPage(offset, limit int) (number, size, skip int) {
-	if limit == 0 {
-		return offset + 1, 1, 0
-	}
-	for size = limit; ; size++ {
-		if offset/size == (offset+limit-1)/size {
-			return offset/size + 1, size, offset % size
-		}
-	}
+// conn is one answer of a connection, in the shape every *Connection model has.
+type conn[N, E any] struct {
+	Nodes      []N
+	Edges      []E
+	PageInfo   *model.PageInfo
+	TotalCount int
 }
 
-// slice returns items[skip : skip+limit], clamped.
-func slice[T any](items []T, skip, limit int) []T {
-	skip = min(skip, len(items))
-	return items[skip:min(skip+limit, len(items))]
-}
-
-func pageInfo(offset, n, total int) *model.PageInfo {
-	pi := &model.PageInfo{HasPreviousPage: offset > 0, HasNextPage: offset+n < total}
-	if n > 0 {
-		s, e := cursorFor(offset), cursorFor(offset+n-1)
+// connection answers first/after of a list: fetch gets the window, node converts each item, edge
+// pairs a node with its cursor.
+func connection[T, N, E any](first *int, after *string, def, max int, fetch func(workflow.Window) (workflow.Page[T], error),
+	node func(*T) N, edge func(cursor string, n N) E) (conn[N, E], error) {
+	w, err := window(first, after, def, max)
+	if err != nil {
+		return conn[N, E]{}, err
+	}
+	page, err := fetch(w)
+	if err != nil {
+		return conn[N, E]{}, err
+	}
+	c := conn[N, E]{Nodes: make([]N, len(page.Items)), Edges: make([]E, len(page.Items)), TotalCount: page.Total}
+	for i := range page.Items {
+		c.Nodes[i] = node(&page.Items[i])
+		c.Edges[i] = edge(cursorFor(w.Offset+i), c.Nodes[i])
+	}
+	pi := &model.PageInfo{HasPreviousPage: w.Offset > 0, HasNextPage: w.Offset+len(c.Nodes) < page.Total}
+	if n := len(c.Nodes); n > 0 {
+		s, e := cursorFor(w.Offset), cursorFor(w.Offset+n-1)
 		pi.StartCursor, pi.EndCursor = &s, &e
 	}
-	return pi
-}
-
-// edges pairs each node with its cursor.
-func edges[N, E any](nodes []N, offset int, edge func(cursor string, node N) E) []E {
-	out := make([]E, len(nodes))
-	for i, n := range nodes {
-		out[i] = edge(cursorFor(offset+i), n)
-	}
-	return out
+	c.PageInfo = pi
+	return c, nil
 }

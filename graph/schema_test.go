@@ -1,14 +1,13 @@
 package graph_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/wedagraph/gateway/graph"
 )
 
 // TestEverythingIsDescribed fails for any type, field, argument, input field or enum value of
@@ -75,11 +74,8 @@ func TestPayloadsCarryTheViewer(t *testing.T) {
 	}
 }
 
+// loadSchema is the schema gqlgen compiled from schema/*.graphqls.
 func loadSchema(t *testing.T) *ast.Schema {
 	t.Helper()
-	src, err := os.ReadFile("../schema.graphqls")
-	require.NoError(t, err)
-	schema, gerr := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(src)})
-	require.Nil(t, gerr)
-	return schema
+	return graph.NewExecutableSchema(graph.Config{}).Schema()
 }

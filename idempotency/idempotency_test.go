@@ -189,11 +189,11 @@ func TestRedisDownIsUnavailable(t *testing.T) {
 	assert.ErrorIs(t, err, ErrUnavailable)
 }
 
-func TestNotes(t *testing.T) {
-	mem, err := NewMemoryNotes(time.Hour, 10)
+func TestFacts(t *testing.T) {
+	mem, err := NewMemoryFacts(time.Hour, 10)
 	require.NoError(t, err)
 	t.Cleanup(mem.Close)
-	for name, n := range map[string]Notes{"memory": mem, "redis": NewRedisNotes(newRedisClient(t), time.Hour)} {
+	for name, n := range map[string]Facts{"memory": mem, "redis": NewRedisFacts(newRedisClient(t), time.Hour)} {
 		v, err := n.Get(context.Background(), "x")
 		require.NoError(t, err, name)
 		assert.Empty(t, v)

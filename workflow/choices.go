@@ -16,10 +16,11 @@ func choiceKey(env, pendingTaskID string) string { return "choice\x00" + env + "
 
 // noteChoices records the actor's pending choices. A failure is logged: the write it follows
 // happened, and the actor can still finish in WeDa's own workbench.
-func (s *Service) noteChoices(ctx context.Context, a Actor, c Completed) {
+func (r *Request) noteChoices(ctx context.Context, c Completed) {
 	for _, ch := range c.Choices {
-		if err := s.notes.Put(context.WithoutCancel(ctx), choiceKey(env(ctx), ch.PendingTaskID), a.UserID+"\x00"+c.InstanceID); err != nil {
-			s.log.ErrorContext(ctx, "could not note a next-approver choice", "task", ch.PendingTaskID, "err", err)
+		err := r.s.choiceOwners.Put(context.WithoutCancel(ctx), choiceKey(r.sess.Env(), ch.PendingTaskID), r.a.UserID+"\x00"+c.InstanceID)
+		if err != nil {
+			r.s.log.ErrorContext(ctx, "could not note a next-approver choice", "task", ch.PendingTaskID, "err", err)
 		}
 	}
 }
@@ -27,19 +28,20 @@ func (s *Service) noteChoices(ctx context.Context, a Actor, c Completed) {
 // choiceInstance returns the instance of the actor's choices, refusing ids that are not theirs:
 // NOT_FOUND when the actor may not see the instance (or there is no such choice), FORBIDDEN when
 // they may see it but the choice is another's.
-func (s *Service) choiceInstance(ctx context.Context, a Actor, ids []string) (string, error) {
+func (r *Request) choiceInstance(ctx context.Context, ids []string) (string, error) {
+	a := r.a
 	instance := ""
 	for _, id := range ids {
-		note, err := s.notes.Get(ctx, choiceKey(env(ctx), id))
+		note, err := r.s.choiceOwners.Get(ctx, choiceKey(r.sess.Env(), id))
 		if err != nil {
-			return "", s.storeFailed(ctx, "choice", err)
+			return "", r.s.storeFailed(ctx, "choice", err)
 		}
 		owner, inst, ok := strings.Cut(note, "\x00")
 		if !ok {
 			return "", errorf(CodeNotFound, "no next-approver choice %s is waiting for you", id)
 		}
 		if owner != a.UserID {
-			visible, err := s.CanSee(ctx, a, inst, "")
+			visible, err := r.participates(ctx, inst, "")
 			if err != nil {
 				return "", err
 			}
@@ -57,26 +59,24 @@ func (s *Service) choiceInstance(ctx context.Context, a Actor, ids []string) (st
 }
 
 // SubmitNextApprovers submits the pending tasks the actor's completion offered [14].
-func (s *Service) SubmitNextApprovers(ctx context.Context, a Actor, key string, pendingTaskIDs []string) (Changed, error) {
+func (r *Request) SubmitNextApprovers(ctx context.Context, key string, pendingTaskIDs []string) (Changed, error) {
 	var instance string
-	return run(ctx, s, a, key, command[Changed]{name: "submitNextApprovers", input: pendingTaskIDs,
+	return run(ctx, r, key, command[Changed]{name: "submitNextApprovers", input: pendingTaskIDs,
 		validate: func() error { return requireIDs("pendingTaskIds", pendingTaskIDs, 50) },
 		authorize: func(ctx context.Context) (err error) {
-			instance, err = s.choiceInstance(ctx, a, pendingTaskIDs)
+			instance, err = r.choiceInstance(ctx, pendingTaskIDs)
 			return err
 		},
 		write: func(ctx context.Context) (Changed, error) {
-			return instanceCall(ctx, instance, func(ctx context.Context, c *upstream.Client) error {
-				return c.SubmitFlowTaskList(ctx, toIDs(pendingTaskIDs))
-			})
+			return changed(instance, r.sess.SubmitFlowTaskList(ctx, toIDs(pendingTaskIDs)))
 		},
 		// The chosen tasks no longer wait to be submitted.
 		happened: func(ctx context.Context, _ time.Time) (Changed, bool, error) {
-			inst, err := s.choiceInstance(ctx, a, pendingTaskIDs)
+			inst, err := r.choiceInstance(ctx, pendingTaskIDs)
 			if err != nil {
 				return Changed{}, false, err
 			}
-			tasks, err := loaders(ctx).Tasks(ctx, upstream.InstanceTasksRequest{InstanceID: upstream.ID(inst),
+			tasks, err := r.sess.GetFlowInstanceTasks(ctx, upstream.InstanceTasksRequest{InstanceID: upstream.ID(inst),
 				TaskIDs: toIDs(pendingTaskIDs), PageSize: len(pendingTaskIDs)})
 			if err != nil {
 				return Changed{}, false, err

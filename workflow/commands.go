@@ -13,14 +13,15 @@ import (
 )
 
 // Each write: input checks, policy (policy.go), the write, and the check of its effect after an
-// unknown outcome. All run through run (once.go).
+// unknown outcome. All run through run (exactly_once.go).
 
 func nothingToCheck() error { return nil }
 
 // StartFlow starts an instance of a flow as the actor, finding the flow's current code and
 // version from its process key when the input names none.
-func (s *Service) StartFlow(ctx context.Context, a Actor, key string, in StartFlow) (Started, error) {
-	return run(ctx, s, a, key, command[Started]{name: "startFlow", input: in,
+func (r *Request) StartFlow(ctx context.Context, key string, in StartFlow) (Started, error) {
+	a := r.a
+	return run(ctx, r, key, command[Started]{name: "startFlow", input: in,
 		validate: func() error {
 			if err := requireID("processKey", in.ProcessKey); err != nil {
 				return err
@@ -36,17 +37,16 @@ func (s *Service) StartFlow(ctx context.Context, a Actor, key string, in StartFl
 			return nil
 		},
 		authorize: func(context.Context) error { return nil }, // WeDa decides who may start which flow
-		write:     func(ctx context.Context) (Started, error) { return s.startFlow(ctx, a, in) },
+		write:     func(ctx context.Context) (Started, error) { return r.startFlow(ctx, in) },
 		// The instance of this flow the actor started since the first attempt, if any.
 		happened: func(ctx context.Context, since time.Time) (Started, bool, error) {
-			l := loaders(ctx)
-			res, err := l.Instances(ctx, upstream.FlowInstancesRequest{ProcessKey: in.ProcessKey,
+			res, err := r.sess.GetFlowInstances(ctx, upstream.FlowInstancesRequest{ProcessKey: in.ProcessKey,
 				StartUserID: upstream.ID(a.UserID), StartTime: since.Add(-time.Minute).UnixMilli(), PageSize: 1})
 			if err != nil || len(res.Result) == 0 {
 				return Started{}, false, err
 			}
 			out := Started{InstanceID: string(res.Result[0].InstanceID)}
-			tasks, err := l.Tasks(ctx, upstream.InstanceTasksRequest{InstanceID: res.Result[0].InstanceID, PageSize: 1})
+			tasks, err := r.sess.GetFlowInstanceTasks(ctx, upstream.InstanceTasksRequest{InstanceID: res.Result[0].InstanceID, PageSize: 1})
 			if err != nil {
 				return Started{}, false, err
 			}
@@ -58,14 +58,14 @@ func (s *Service) StartFlow(ctx context.Context, a Actor, key string, in StartFl
 	})
 }
 
-func (s *Service) startFlow(ctx context.Context, a Actor, in StartFlow) (Started, error) {
-	req := &upstream.StartFlowRequest{ProcessKey: in.ProcessKey, StartUser: a.info()}
+func (r *Request) startFlow(ctx context.Context, in StartFlow) (Started, error) {
+	req := &upstream.StartFlowRequest{ProcessKey: in.ProcessKey, StartUser: r.a.info()}
 	if params, ok := in.StartParameters.(map[string]any); ok {
 		req.StartParams = params
 	}
 	lookup := in.FlowCode == nil
 	if lookup {
-		f, err := s.DeployedFlow(ctx, in.ProcessKey)
+		f, err := r.deployedFlow(ctx, in.ProcessKey)
 		if err != nil {
 			return Started{}, err
 		}
@@ -73,22 +73,14 @@ func (s *Service) startFlow(ctx context.Context, a Actor, in StartFlow) (Started
 	} else {
 		req.FlowCode, req.FlowVersion = upstream.ID(*in.FlowCode), *in.FlowVersion
 	}
-	l := loaders(ctx)
-	var res *upstream.StartFlowResult
-	start := func() error {
-		return l.Do(ctx, func(ctx context.Context) (err error) {
-			res, err = l.Client().StartFlow(ctx, req)
-			return err
-		})
-	}
-	err := start()
+	res, err := r.sess.StartFlow(ctx, req)
 	// A cached flow code goes stale when the flow is saved again. WeDa refused the start
 	// outright (nothing happened), so look again and, if the code moved, send it once more.
-	if shared := l.Shared(); err != nil && lookup && shared != nil && errors.Is(err, upstream.ErrInvalidInput) {
-		shared.InvalidateFlows()
-		if f, ferr := s.DeployedFlow(ctx, in.ProcessKey); ferr == nil && f.FlowCode != req.FlowCode {
+	if err != nil && lookup && errors.Is(err, upstream.ErrInvalidInput) {
+		r.sess.InvalidateFlows()
+		if f, ferr := r.deployedFlow(ctx, in.ProcessKey); ferr == nil && f.FlowCode != req.FlowCode {
 			req.FlowCode, req.FlowVersion = f.FlowCode, string(f.Version)
-			err = start()
+			res, err = r.sess.StartFlow(ctx, req)
 		}
 	}
 	if err != nil {
@@ -102,12 +94,13 @@ var buttonActions = map[Action]int{Submit: upstream.ActionSubmit, Approve: upstr
 
 // CompleteTask submits, approves, rejects or transfers the actor's pending task. When WeDa asks
 // for the next approvers to be chosen, the choice is noted as the actor's (SubmitNextApprovers).
-func (s *Service) CompleteTask(ctx context.Context, a Actor, key string, in CompleteTask) (Completed, error) {
+func (r *Request) CompleteTask(ctx context.Context, key string, in CompleteTask) (Completed, error) {
+	a := r.a
 	var task *Task
-	return run(ctx, s, a, key, command[Completed]{name: "completeTask", input: in,
+	return run(ctx, r, key, command[Completed]{name: "completeTask", input: in,
 		validate: func() error { return validateCompletion(a, in) },
 		authorize: func(ctx context.Context) (err error) {
-			task, err = s.authorizeTask(ctx, a, "completeTask", in.TaskID)
+			task, err = r.authorizeTask(ctx, "completeTask", in.TaskID)
 			return err
 		},
 		write: func(ctx context.Context) (Completed, error) {
@@ -122,12 +115,7 @@ func (s *Service) CompleteTask(ctx context.Context, a Actor, key string, in Comp
 					req.PageParams[p.Key] = upstream.VariableInfo{Type: p.Type, Value: p.Value}
 				}
 			}
-			l := loaders(ctx)
-			var res *upstream.CompleteTaskResult
-			err := l.Do(ctx, func(ctx context.Context) (err error) {
-				res, err = l.Client().CompleteTask(ctx, req)
-				return err
-			})
+			res, err := r.sess.CompleteTask(ctx, req)
 			if err != nil {
 				return Completed{}, err
 			}
@@ -137,18 +125,18 @@ func (s *Service) CompleteTask(ctx context.Context, a Actor, key string, in Comp
 				out.Choices = append(out.Choices, Choice{PendingTaskID: string(w.WaitFlowTaskID), AssigneeID: string(w.Assignee),
 					AssigneeName: optional(string(w.AssigneeName))})
 			}
-			s.noteChoices(ctx, a, out)
+			r.noteChoices(ctx, out)
 			return out, nil
 		},
 		// The task no longer waits: the action took effect. Pending choices, if the next node
 		// needs them, are the instance's tasks waiting to be submitted.
 		happened: func(ctx context.Context, _ time.Time) (Completed, bool, error) {
-			t, err := s.task(ctx, in.TaskID)
+			t, err := r.task(ctx, in.TaskID)
 			if err != nil || t.Pending() || t.TaskStatus.Value == upstream.TaskDraft {
 				return Completed{}, false, err
 			}
 			out := Completed{TaskID: in.TaskID, InstanceID: string(t.InstanceID), Choices: []Choice{}}
-			waiting, err := loaders(ctx).Tasks(ctx, upstream.InstanceTasksRequest{InstanceID: t.InstanceID,
+			waiting, err := r.sess.GetFlowInstanceTasks(ctx, upstream.InstanceTasksRequest{InstanceID: t.InstanceID,
 				TaskStatus: upstream.TaskToSubmit, PageSize: 100})
 			if err != nil {
 				return Completed{}, false, err
@@ -157,7 +145,7 @@ func (s *Service) CompleteTask(ctx context.Context, a Actor, key string, in Comp
 				out.Choices = append(out.Choices, Choice{PendingTaskID: string(w.TaskID), AssigneeID: string(w.TaskAssignee.UserID)})
 			}
 			out.NextApproversRequired = len(out.Choices) > 0
-			s.noteChoices(ctx, a, out)
+			r.noteChoices(ctx, out)
 			return out, true, nil
 		},
 	})

@@ -17,6 +17,8 @@ const (
 	// unknown outcome, the shared store).
 	CodeUnavailable Code = "UPSTREAM_UNAVAILABLE"
 	CodeInternal    Code = "INTERNAL_SERVER_ERROR"
+	// CodeRateLimited: the actor asked for more than their share (subscriptions).
+	CodeRateLimited Code = "RATE_LIMITED"
 )
 
 // Error is a refusal or failure of the domain's own, as opposed to WeDa's (*upstream.Error).

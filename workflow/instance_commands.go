@@ -9,16 +9,14 @@ import (
 	"github.com/wedagraph/gateway/upstream"
 )
 
-// instanceCall sends one write of the request as one upstream call.
-func instanceCall(ctx context.Context, instanceID string, fn func(ctx context.Context, c *upstream.Client) error) (Changed, error) {
-	l := loaders(ctx)
-	err := l.Do(ctx, func(ctx context.Context) error { return fn(ctx, l.Client()) })
+// changed is a write's result: the instance it changed, or its error.
+func changed(instanceID string, err error) (Changed, error) {
 	return Changed{InstanceID: instanceID}, err
 }
 
 // ended reports whether an instance is no longer in progress (stopped, revoked, decided).
-func (s *Service) ended(ctx context.Context, id string) (Changed, bool, error) {
-	inst, err := s.instance(ctx, id)
+func (r *Request) ended(ctx context.Context, id string) (Changed, bool, error) {
+	inst, err := r.instance(ctx, id)
 	if err != nil {
 		return Changed{}, false, err
 	}
@@ -27,36 +25,33 @@ func (s *Service) ended(ctx context.Context, id string) (Changed, bool, error) {
 }
 
 // StopFlow terminates an instance: its starter's or an operator's decision.
-func (s *Service) StopFlow(ctx context.Context, a Actor, key, instanceID, reason string) (Changed, error) {
+func (r *Request) StopFlow(ctx context.Context, key, instanceID, reason string) (Changed, error) {
 	in := struct{ InstanceID, Reason string }{instanceID, reason}
-	return run(ctx, s, a, key, command[Changed]{name: "stopFlow", input: in,
+	return run(ctx, r, key, command[Changed]{name: "stopFlow", input: in,
 		validate: func() error { return requireID("instanceId", instanceID) },
 		authorize: func(ctx context.Context) error {
-			_, err := s.authorizeInstance(ctx, a, "stopFlow", instanceID)
+			_, err := r.authorizeInstance(ctx, "stopFlow", instanceID)
 			return err
 		},
 		write: func(ctx context.Context) (Changed, error) {
-			return instanceCall(ctx, instanceID, func(ctx context.Context, c *upstream.Client) error {
-				return c.StopFlow(ctx, &upstream.StopFlowRequest{InstanceID: upstream.ID(instanceID), Operator: a.info(), DeleteReason: reason})
-			})
+			return changed(instanceID, r.sess.StopFlow(ctx, &upstream.StopFlowRequest{InstanceID: upstream.ID(instanceID),
+				Operator: r.a.info(), DeleteReason: reason}))
 		},
-		happened: func(ctx context.Context, _ time.Time) (Changed, bool, error) { return s.ended(ctx, instanceID) },
+		happened: func(ctx context.Context, _ time.Time) (Changed, bool, error) { return r.ended(ctx, instanceID) },
 	})
 }
 
 // PressInstance urges an instance's current approvers. PressTask carries no user, so the
 // gateway alone decides who may urge: the starter or an operator.
-func (s *Service) PressInstance(ctx context.Context, a Actor, key, instanceID string) (Changed, error) {
-	return run(ctx, s, a, key, command[Changed]{name: "pressInstance", input: instanceID,
+func (r *Request) PressInstance(ctx context.Context, key, instanceID string) (Changed, error) {
+	return run(ctx, r, key, command[Changed]{name: "pressInstance", input: instanceID,
 		validate: func() error { return requireID("instanceId", instanceID) },
 		authorize: func(ctx context.Context) error {
-			_, err := s.authorizeInstance(ctx, a, "pressInstance", instanceID)
+			_, err := r.authorizeInstance(ctx, "pressInstance", instanceID)
 			return err
 		},
 		write: func(ctx context.Context) (Changed, error) {
-			return instanceCall(ctx, instanceID, func(ctx context.Context, c *upstream.Client) error {
-				return c.PressTask(ctx, upstream.ID(instanceID))
-			})
+			return changed(instanceID, r.sess.PressTask(ctx, instanceID))
 		},
 		// An urge leaves nothing to read back; after an unknown outcome it is not sent again, as a
 		// second reminder costs the approvers' daily quota.
@@ -67,7 +62,7 @@ func (s *Service) PressInstance(ctx context.Context, a Actor, key, instanceID st
 }
 
 // RevokeTask withdraws the actor's approval (as approver) or the whole instance (as starter).
-func (s *Service) RevokeTask(ctx context.Context, a Actor, key, taskID string, as RevokeRole) (Changed, error) {
+func (r *Request) RevokeTask(ctx context.Context, key, taskID string, as RevokeRole) (Changed, error) {
 	in := struct {
 		TaskID string
 		As     RevokeRole
@@ -77,7 +72,7 @@ func (s *Service) RevokeTask(ctx context.Context, a Actor, key, taskID string, a
 		action, kind = "revokeTask(STARTER)", upstream.RevokeByStarter
 	}
 	var task *Task
-	return run(ctx, s, a, key, command[Changed]{name: "revokeTask", input: in,
+	return run(ctx, r, key, command[Changed]{name: "revokeTask", input: in,
 		validate: func() error {
 			if err := requireID("taskId", taskID); err != nil {
 				return err
@@ -88,16 +83,15 @@ func (s *Service) RevokeTask(ctx context.Context, a Actor, key, taskID string, a
 			return nil
 		},
 		authorize: func(ctx context.Context) (err error) {
-			task, err = s.authorizeTask(ctx, a, action, taskID)
+			task, err = r.authorizeTask(ctx, action, taskID)
 			return err
 		},
 		write: func(ctx context.Context) (Changed, error) {
-			return instanceCall(ctx, string(task.InstanceID), func(ctx context.Context, c *upstream.Client) error {
-				return c.Revoke(ctx, &upstream.RevokeRequest{TaskID: upstream.ID(taskID), Revoker: a.info(), RevokerType: kind})
-			})
+			return changed(string(task.InstanceID), r.sess.Revoke(ctx, &upstream.RevokeRequest{TaskID: upstream.ID(taskID),
+				Revoker: r.a.info(), RevokerType: kind}))
 		},
 		happened: func(ctx context.Context, _ time.Time) (Changed, bool, error) {
-			t, err := s.task(ctx, taskID)
+			t, err := r.task(ctx, taskID)
 			if err != nil {
 				return Changed{}, false, err
 			}
@@ -105,25 +99,20 @@ func (s *Service) RevokeTask(ctx context.Context, a Actor, key, taskID string, a
 				revoked := t.OperationResult.Valid && t.OperationResult.Value == opRevoke
 				return Changed{InstanceID: string(t.InstanceID)}, revoked, nil
 			}
-			return s.ended(ctx, string(t.InstanceID))
+			return r.ended(ctx, string(t.InstanceID))
 		},
 	})
 }
 
-// Operation codes of a task's result [7] [8] that the effect checks read.
-const (
-	opRevoke   = 5
-	opRollback = 6
-)
-
 // AddCounterSigners adds signers to the node of the actor's pending task.
-func (s *Service) AddCounterSigners(ctx context.Context, a Actor, key, taskID string, userIDs []string) (Changed, error) {
+func (r *Request) AddCounterSigners(ctx context.Context, key, taskID string, userIDs []string) (Changed, error) {
+	a := r.a
 	in := struct {
 		TaskID  string
 		UserIDs []string
 	}{taskID, userIDs}
 	var task *Task
-	return run(ctx, s, a, key, command[Changed]{name: "addCounterSigners", input: in,
+	return run(ctx, r, key, command[Changed]{name: "addCounterSigners", input: in,
 		validate: func() error {
 			if err := requireID("taskId", taskID); err != nil {
 				return err
@@ -134,22 +123,20 @@ func (s *Service) AddCounterSigners(ctx context.Context, a Actor, key, taskID st
 			return requireIDs("userIds", userIDs, 20)
 		},
 		authorize: func(ctx context.Context) (err error) {
-			task, err = s.authorizeTask(ctx, a, "addCounterSigners", taskID)
+			task, err = r.authorizeTask(ctx, "addCounterSigners", taskID)
 			return err
 		},
 		write: func(ctx context.Context) (Changed, error) {
-			return instanceCall(ctx, string(task.InstanceID), func(ctx context.Context, c *upstream.Client) error {
-				return c.AddCounterSignAssignee(ctx, &upstream.AddCounterSignRequest{TaskID: upstream.ID(taskID),
-					Approver: a.info(), AssigneeIDs: toIDs(userIDs)})
-			})
+			return changed(string(task.InstanceID), r.sess.AddCounterSignAssignee(ctx, &upstream.AddCounterSignRequest{
+				TaskID: upstream.ID(taskID), Approver: a.info(), AssigneeIDs: toIDs(userIDs)}))
 		},
 		// Every added signer has an open task at the node.
 		happened: func(ctx context.Context, _ time.Time) (Changed, bool, error) {
-			t, err := s.task(ctx, taskID)
+			t, err := r.task(ctx, taskID)
 			if err != nil {
 				return Changed{}, false, err
 			}
-			open, err := loaders(ctx).Tasks(ctx, upstream.InstanceTasksRequest{InstanceID: t.InstanceID,
+			open, err := r.sess.GetFlowInstanceTasks(ctx, upstream.InstanceTasksRequest{InstanceID: t.InstanceID,
 				ElementIDs: []string{string(t.ElementID)}, TaskStatus: upstream.TaskTodo, PageSize: 100})
 			if err != nil {
 				return Changed{}, false, err
@@ -165,10 +152,10 @@ func (s *Service) AddCounterSigners(ctx context.Context, a Actor, key, taskID st
 }
 
 // RollBackTask sends the instance of the actor's pending task back to one of its rollback targets.
-func (s *Service) RollBackTask(ctx context.Context, a Actor, key string, in RollBack) (Changed, error) {
+func (r *Request) RollBackTask(ctx context.Context, key string, in RollBack) (Changed, error) {
 	var task *Task
 	var target *upstream.RollbackTarget
-	return run(ctx, s, a, key, command[Changed]{name: "rollBackTask", input: in,
+	return run(ctx, r, key, command[Changed]{name: "rollBackTask", input: in,
 		validate: func() error {
 			if err := requireID("taskId", in.TaskID); err != nil {
 				return err
@@ -176,10 +163,10 @@ func (s *Service) RollBackTask(ctx context.Context, a Actor, key string, in Roll
 			return requireID("targetNodeId", in.TargetNodeID)
 		},
 		authorize: func(ctx context.Context) (err error) {
-			if task, err = s.authorizeTask(ctx, a, "rollBackTask", in.TaskID); err != nil {
+			if task, err = r.authorizeTask(ctx, "rollBackTask", in.TaskID); err != nil {
 				return err
 			}
-			targets, err := loaders(ctx).RollbackTargets(ctx, string(task.InstanceID))
+			targets, err := r.sess.GetPreElementList(ctx, string(task.InstanceID))
 			if err != nil {
 				return err
 			}
@@ -197,13 +184,11 @@ func (s *Service) RollBackTask(ctx context.Context, a Actor, key string, in Roll
 			return nil
 		},
 		write: func(ctx context.Context) (Changed, error) {
-			return instanceCall(ctx, string(task.InstanceID), func(ctx context.Context, c *upstream.Client) error {
-				return c.RollBack(ctx, &upstream.RollBackRequest{UserInfo: a.info(), TaskID: upstream.ID(in.TaskID),
-					TargetNodeID: string(target.ElementID), TargetActTaskID: target.ActTaskID})
-			})
+			return changed(string(task.InstanceID), r.sess.RollBack(ctx, &upstream.RollBackRequest{UserInfo: r.a.info(),
+				TaskID: upstream.ID(in.TaskID), TargetNodeID: string(target.ElementID), TargetActTaskID: target.ActTaskID}))
 		},
 		happened: func(ctx context.Context, _ time.Time) (Changed, bool, error) {
-			t, err := s.task(ctx, in.TaskID)
+			t, err := r.task(ctx, in.TaskID)
 			if err != nil {
 				return Changed{}, false, err
 			}
@@ -213,7 +198,7 @@ func (s *Service) RollBackTask(ctx context.Context, a Actor, key string, in Roll
 }
 
 // MarkMessages sets the read status of the actor's own messages.
-func (s *Service) MarkMessages(ctx context.Context, a Actor, key string, ids []string, read bool) ([]string, error) {
+func (r *Request) MarkMessages(ctx context.Context, key string, ids []string, read bool) ([]string, error) {
 	in := struct {
 		IDs  []string
 		Read bool
@@ -222,10 +207,10 @@ func (s *Service) MarkMessages(ctx context.Context, a Actor, key string, ids []s
 	if read {
 		status = upstream.MessageRead
 	}
-	return run(ctx, s, a, key, command[[]string]{name: "markMessages", input: in,
+	return run(ctx, r, key, command[[]string]{name: "markMessages", input: in,
 		validate: func() error { return requireIDs("messageIds", ids, upstream.MaxMessagesPage) },
 		authorize: func(ctx context.Context) error {
-			mine, err := s.Messages(ctx, a, ids)
+			mine, err := r.MessagesByID(ctx, ids)
 			if err != nil {
 				return err
 			}
@@ -237,15 +222,11 @@ func (s *Service) MarkMessages(ctx context.Context, a Actor, key string, ids []s
 			return nil
 		},
 		write: func(ctx context.Context) ([]string, error) {
-			l := loaders(ctx)
-			err := l.Do(ctx, func(ctx context.Context) error {
-				return l.Client().UpdateWorkflowMessageStatus(ctx, a.info(), toIDs(ids), status)
-			})
-			return ids, err
+			return ids, r.sess.UpdateWorkflowMessageStatus(ctx, r.a.info(), toIDs(ids), status)
 		},
 		// Every message has the status asked for.
 		happened: func(ctx context.Context, _ time.Time) ([]string, bool, error) {
-			mine, err := s.Messages(ctx, a, ids)
+			mine, err := r.MessagesByID(ctx, ids)
 			if err != nil {
 				return nil, false, err
 			}

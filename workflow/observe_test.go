@@ -17,10 +17,10 @@ import (
 // under the mutation's name: the gateway's idempotency metrics are made of these.
 func TestObserveIdempotencyEvents(t *testing.T) {
 	w := newWorld(t)
-	notes := w.service(nil, nil).notes
+	notes := w.service(nil, nil).choiceOwners
 	var mu sync.Mutex
 	var heard []string
-	s, err := New(Options{Store: memoryStore(t), Notes: notes, Observe: func(mutation string, e Event) {
+	s, err := New(Options{Store: memoryStore(t), ChoiceOwners: notes, Observe: func(mutation string, e Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		heard = append(heard, mutation+" "+string(e))
@@ -44,7 +44,7 @@ func TestObserveIdempotencyEvents(t *testing.T) {
 	}
 	lihua := w.actor("lihua")
 	do := func(key string, input int) error {
-		_, err := run(w.request(), s, lihua, key, cmd(input))
+		_, err := run(context.Background(), w.as(s, lihua), key, cmd(input))
 		return err
 	}
 

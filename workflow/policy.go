@@ -1,17 +1,23 @@
 package workflow
 
-import (
-	"context"
-	"fmt"
-)
+import "fmt"
 
-// Who names the part an actor must play in an instance to do an action.
+// Who names the part an actor must play to do an action.
 type Who int
 
 // The parts.
 const (
-	// Anyone authenticated; WeDa decides who may start which flow.
+	// Anyone authenticated.
 	Anyone Who = iota + 1
+	// Self: the actor's own (their boxes, counts, messages); the API names no one else's.
+	Self
+	// SelfOrOperator: the actor is the user in question, or an operator.
+	SelfOrOperator
+	// Operator: an operator only.
+	Operator
+	// Participant: the actor started the instance, holds or held a task in it, or was copied on
+	// it; or is an operator.
+	Participant
 	// PendingAssignee: the actor holds the task and it waits for them.
 	PendingAssignee
 	// OwnApproval: the task is the actor's own completed approval (or handling).
@@ -29,16 +35,28 @@ const (
 
 // Rule is one row of the policy: an action, who may do it, and the vendor's word for it.
 type Rule struct {
-	Action string // the mutation
+	Action string // a read (what a screen shows) or a write (the mutation)
 	Who    Who
-	Vendor string // the endpoint [n] of weda-api.md and what it carries
+	Vendor string // the endpoint [n] of WeDa's workflow OpenAPI and what it carries
 }
 
-// Policy is who may do what, one row per action, to be read against weda-api.md. An object the
-// actor may not see answers NOT_FOUND, exactly like one that does not exist; one they may see
-// but not act on answers FORBIDDEN. Every check runs before the write: a refusal sends nothing.
+// Policy is who may see and do what, one row per action, to be read against WeDa's document
+// (the endpoints [1]–[22] of its workflow OpenAPI). What the actor may not see answers NOT_FOUND,
+// exactly like what does not exist, so ids cannot be probed; what they may see but not act on
+// answers FORBIDDEN. Every check runs before the call it guards: a refused write sends nothing.
 var Policy = []Rule{
-	{"startFlow", Anyone, "[3] StartFlow: StartUser is the actor"},
+	// Reads.
+	{"seeInstance", Participant, "[9] DescribeProcessInstance, [7] GetFlowInstanceTasks: WeDa serves any instance to the app's credentials"},
+	{"seeTask", Participant, "[9], [7]: a task is seen with its instance"},
+	{"watchInstance", Participant, "as seeInstance, polled: WeDa has no push API"},
+	{"listInstances", StarterOrOperator, "[6] GetFlowInstances: StartUserId is the actor's own unless an operator asks"},
+	{"readWorkbench", Self, "[12] [13] [20] [21]: UserInfo is the actor"},
+	{"listUsers", Operator, "[1] sys_user: the whole directory"},
+	{"seeUser", Anyone, "[1] sys_user by id: names, for every user an instance mentions"},
+	{"seeContact", SelfOrOperator, "[1] sys_user's email and phone"},
+	{"listFlows", Anyone, "[2] ListDeployedFlows"},
+	// Writes.
+	{"startFlow", Anyone, "[3] StartFlow: StartUser is the actor; WeDa decides who may start which flow"},
 	{"completeTask", PendingAssignee, "[4] CompleteTask: Approver is the actor, the task's handler"},
 	{"revokeTask(APPROVER)", OwnApproval, "[16] Revoke, RevokerType 1: the approver withdraws their approval"},
 	{"revokeTask(STARTER)", Starter, "[16] Revoke, RevokerType 2: the starter withdraws the instance"},
@@ -60,46 +78,21 @@ func RuleFor(action string) Rule {
 	panic(fmt.Sprintf("workflow: no policy for %q", action)) // a wiring bug, caught by every test
 }
 
-// authorizeTask checks the actor's part in a task for action and returns the task.
-func (s *Service) authorizeTask(ctx context.Context, a Actor, action, taskID string) (*Task, error) {
-	t, err := s.TaskByID(ctx, a, taskID)
-	if err != nil {
-		return nil, err
+// allows reports whether a may do action on what concerns user (the one whose it is: the user
+// whose contact is asked for, the starter a listing asks for), for the rules that need no read.
+func (a Actor) allows(action, user string) bool {
+	switch RuleFor(action).Who {
+	case Anyone:
+		return true
+	case Operator:
+		return a.Operator
+	case SelfOrOperator, StarterOrOperator:
+		return a.Operator || user == a.UserID
+	case Self:
+		return user == a.UserID
 	}
-	switch who := RuleFor(action).Who; who {
-	case PendingAssignee:
-		if string(t.TaskAssignee.UserID) != a.UserID {
-			return nil, forbidden("task %s is not assigned to you", taskID)
-		}
-		if !t.Pending() {
-			return nil, forbidden("task %s is not waiting for you: it is already done or closed", taskID)
-		}
-	case OwnApproval:
-		if !t.approvedBy(a.UserID) {
-			return nil, forbidden("task %s is not an approval of yours to withdraw", taskID)
-		}
-	case Starter:
-		if t.StarterID != a.UserID {
-			return nil, forbidden("you did not start the instance of task %s", taskID)
-		}
-	default:
-		return nil, fmt.Errorf("workflow: %s is not a task action", action)
-	}
-	return t, nil
+	panic(fmt.Sprintf("workflow: %s needs a read to decide", action))
 }
 
-// authorizeInstance checks the actor's part in an instance for action.
-func (s *Service) authorizeInstance(ctx context.Context, a Actor, action, instanceID string) (*Instance, error) {
-	inst, err := s.InstanceByID(ctx, a, instanceID)
-	if err != nil {
-		return nil, err
-	}
-	starter := string(inst.Detail.StartUserID) == a.UserID
-	switch who := RuleFor(action).Who; {
-	case who == Starter && starter, who == StarterOrOperator && (starter || a.Operator):
-		return inst, nil
-	case who == Starter || who == StarterOrOperator:
-		return nil, forbidden("only the starter of flow instance %s (or an operator) may do this", instanceID)
-	}
-	return nil, fmt.Errorf("workflow: %s is not an instance action", action)
-}
+// ContactVisible reports whether the actor may see user's email and phone.
+func (r *Request) ContactVisible(userID string) bool { return r.a.allows("seeContact", userID) }

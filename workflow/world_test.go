@@ -16,8 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/wedagraph/gateway/graph/loader"
 	"github.com/wedagraph/gateway/idempotency"
+	"github.com/wedagraph/gateway/session"
 	"github.com/wedagraph/gateway/upstream"
 	"github.com/wedagraph/gateway/upstream/sandbox"
 )
@@ -45,14 +45,14 @@ func newWorld(t *testing.T) *world {
 
 // service returns a Service (a replica) over store and notes, calling the sandbox through the
 // world's faults.
-func (w *world) service(store idempotency.Store, notes idempotency.Notes) *Service {
+func (w *world) service(store idempotency.Store, notes idempotency.Facts) *Service {
 	if notes == nil {
-		mem, err := idempotency.NewMemoryNotes(time.Hour, 1000)
+		mem, err := idempotency.NewMemoryFacts(time.Hour, 1000)
 		require.NoError(w.t, err)
 		w.t.Cleanup(mem.Close)
 		notes = mem
 	}
-	s, err := New(Options{Store: store, Notes: notes})
+	s, err := New(Options{Store: store, ChoiceOwners: notes})
 	require.NoError(w.t, err)
 	return s
 }
@@ -64,14 +64,17 @@ func memoryStore(t *testing.T) *idempotency.Memory {
 	return m
 }
 
-// request is the context of one gateway request: its own loaders over a fresh client.
-func (w *world) request() context.Context {
+// session is one gateway operation's session over a fresh client.
+func (w *world) session() *session.Session {
 	c, err := upstream.New(upstream.Config{BaseURL: w.url, Transport: w.faults, Timeout: 5 * time.Second,
 		RetryBaseDelay: time.Millisecond, RetryMaxDelay: 5 * time.Millisecond,
 		Tokens: upstream.NewClientCredentials(w.url, sandbox.DefaultSecretID, sandbox.DefaultSecretKey, nil)})
 	require.NoError(w.t, err)
-	return loader.With(context.Background(), loader.New(c, loader.Config{}, nil))
+	return session.New(c, session.Config{}, nil, "")
 }
+
+// as is the domain for one operation of a on s: a request of its own.
+func (w *world) as(s *Service, a Actor) *Request { return s.For(w.session(), a) }
 
 func (w *world) actor(name string) Actor {
 	id := w.sb.UserID(name)

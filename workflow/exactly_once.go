@@ -13,6 +13,10 @@ import (
 	"github.com/wedagraph/gateway/upstream"
 )
 
+// Exactly once: a write sent under an idempotency key takes effect once, however it is retried
+// and whatever fails on the way (run). The key's record lives in the idempotency store; a write
+// whose outcome is unknown is checked against WeDa's state before it is sent again.
+
 // command is one write: its input checks, its policy, the write, and a check of whether an
 // earlier attempt whose outcome is unknown took effect.
 type command[R any] struct {
@@ -61,8 +65,10 @@ const (
 // MaxKeyLength bounds an idempotency key.
 const MaxKeyLength = 255
 
-// run carries out c as the actor, exactly once under key when one is given.
-func run[R any](ctx context.Context, s *Service, a Actor, key string, c command[R]) (R, error) {
+// run carries out c as r's actor, exactly once under key when one is given, and announces what
+// it changed.
+func run[R any](ctx context.Context, r *Request, key string, c command[R]) (R, error) {
+	s, a := r.s, r.a
 	var zero R
 	if err := c.validate(); err != nil {
 		return zero, err
@@ -71,18 +77,18 @@ func run[R any](ctx context.Context, s *Service, a Actor, key string, c command[
 		if err := c.authorize(ctx); err != nil {
 			return zero, err
 		}
-		return send(ctx, c)
+		return send(ctx, r, c)
 	}
 	if len(key) > MaxKeyLength {
 		return zero, errorf(CodeInvalidInput, "an idempotency key is at most %d characters", MaxKeyLength)
 	}
-	storeKey := strings.Join([]string{a.UserID, env(ctx), c.name, key}, "\x00")
+	storeKey := strings.Join([]string{a.UserID, r.sess.Env(), c.name, key}, "\x00")
 	fp := fingerprint(c.input)
 	claim, err := s.store.Claim(ctx, storeKey, fp)
 	switch {
 	case errors.Is(err, idempotency.ErrKeyReused):
 		s.observe(c.name, EventConflict)
-		return zero, errorf(CodeInvalidInput, "%v: send a new key for a new request", err)
+		return zero, &Error{Code: CodeInvalidInput, Err: err, Message: err.Error() + ": send a new key for a new request"}
 	case err != nil && ctx.Err() != nil:
 		return zero, ctx.Err()
 	case err != nil:
@@ -105,7 +111,7 @@ func run[R any](ctx context.Context, s *Service, a Actor, key string, c command[
 		s.complete(settle, c.name, storeKey, claim.Token, rec)
 	}
 	if claim.Record.State == idempotency.Unknown && c.happened != nil {
-		r, ok, err := c.happened(ctx, claim.Record.Started)
+		res, ok, err := c.happened(ctx, claim.Record.Started)
 		switch {
 		case err != nil: // still unknown: never write again without knowing
 			s.observe(c.name, EventEffectCheckFailed)
@@ -117,20 +123,21 @@ func run[R any](ctx context.Context, s *Service, a Actor, key string, c command[
 		case ok:
 			s.observe(c.name, EventEffectFound)
 			finished = true
-			record(done(r))
-			return r, nil
+			record(done(res))
+			r.announce(ctx, changeOf(res))
+			return res, nil
 		}
 		s.observe(c.name, EventEffectAbsent)
 	}
 	if err := c.authorize(ctx); err != nil {
 		return zero, err // released by the deferred call: nothing was sent
 	}
-	r, err := send(ctx, c)
+	res, err := send(ctx, r, c)
 	finished = true
 	var ue *upstream.Error
 	switch {
 	case err == nil:
-		record(done(r))
+		record(done(res))
 	case errors.As(err, &ue) && ue.OutcomeUnknown:
 		s.observe(c.name, EventOutcomeUnknown)
 		record(idempotency.Record{State: idempotency.Unknown, Started: claim.Record.Started})
@@ -140,20 +147,24 @@ func run[R any](ctx context.Context, s *Service, a Actor, key string, c command[
 		record(idempotency.Record{State: idempotency.Failed, Err: refusal})
 	default: // not sent, or refused before WeDa saw it: a retry may run it
 		s.release(settle, storeKey, claim.Token)
-		return r, err
+		return res, err
 	}
 	if !claim.ForgottenBefore.IsZero() {
 		s.forgotten(ctx, c.name, claim.ForgottenBefore)
 	}
-	return r, err
+	return res, err
 }
 
 // send runs the write detached from the client's cancellation: once it is decided, a dropped
-// connection must not turn it into an unknown outcome. Reads after it see the new state.
-func send[R any](ctx context.Context, c command[R]) (R, error) {
-	r, err := c.write(context.WithoutCancel(ctx))
-	loaders(ctx).Forget()
-	return r, err
+// connection must not turn it into an unknown outcome. Reads after it see the new state, and
+// whoever watches what it changed hears of it.
+func send[R any](ctx context.Context, r *Request, c command[R]) (R, error) {
+	res, err := c.write(context.WithoutCancel(ctx))
+	r.sess.Forget()
+	if err == nil {
+		r.announce(ctx, changeOf(res))
+	}
+	return res, err
 }
 
 func done[R any](r R) idempotency.Record {

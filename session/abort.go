@@ -1,4 +1,4 @@
-package loader
+package session
 
 import "context"
 
@@ -8,30 +8,30 @@ import "context"
 // stopped here instead, below gqlgen: Abort fails the calls in flight and every later one, and the
 // fragments then finish at once, with errors, and are read to the end.
 
-// Abort fails every upstream call of these loaders in flight, and every later one, with cause
-// (context.Canceled when the client left, context.DeadlineExceeded at the operation's deadline).
-func (l *Loaders) Abort(cause error) {
-	l.stop(cause)
+// Abort fails every upstream call of the session in flight, and every later one, with cause
+// (context.Canceled when the client left, a deadline's cause at the operation's deadline).
+func (s *Session) Abort(cause error) {
+	s.stop(cause)
 }
 
 // Aborted reports the cause Abort was given, or nil.
-func (l *Loaders) Aborted() error {
-	if l.stopped.Err() == nil {
+func (s *Session) Aborted() error {
+	if s.stopped.Err() == nil {
 		return nil
 	}
-	return context.Cause(l.stopped)
+	return context.Cause(s.stopped)
 }
 
-// abortable returns ctx, which the call's work uses, cancelled as well when the loaders are
+// abortable returns ctx, which the call's work uses, cancelled as well when the session is
 // aborted; release frees what that took.
-func (l *Loaders) abortable(ctx context.Context) (context.Context, func()) {
+func (s *Session) abortable(ctx context.Context) (context.Context, func()) {
 	if ctx.Done() == nil {
 		// Nothing else can cancel it (a query's resolvers): the abort is the only end, and the
 		// call keeps ctx's values.
-		return valuesOf{Context: l.stopped, values: ctx}, func() {}
+		return valuesOf{Context: s.stopped, values: ctx}, func() {}
 	}
 	c, cancel := context.WithCancelCause(ctx)
-	stop := context.AfterFunc(l.stopped, func() { cancel(context.Cause(l.stopped)) })
+	stop := context.AfterFunc(s.stopped, func() { cancel(context.Cause(s.stopped)) })
 	return c, func() { stop(); cancel(nil) }
 }
 
@@ -42,9 +42,3 @@ type valuesOf struct {
 }
 
 func (c valuesOf) Value(key any) any { return c.values.Value(key) }
-
-// From returns the loaders on ctx, if there are.
-func From(ctx context.Context) (*Loaders, bool) {
-	l, ok := ctx.Value(ctxKey{}).(*Loaders)
-	return l, ok
-}

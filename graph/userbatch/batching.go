@@ -1,4 +1,4 @@
-package loader
+package userbatch
 
 import (
 	"context"
@@ -36,7 +36,7 @@ const ListWorkers = 64
 type Batching struct {
 	schema *ast.Schema
 	// batched is the type whose fields ask the user batcher (the graph's User); every resolver
-	// that calls Loaders.User or Users must return it. Empty: every field counts.
+	// that calls Batcher.User or Users must return it. Empty: every field counts.
 	batched string
 	// askers keeps askers' answer by operation node: the same document from gqlgen's query cache
 	// is walked once.
@@ -86,7 +86,7 @@ type poolKey struct{}
 
 // InterceptOperation announces a query's root fields, which gqlgen starts all at once.
 func (b *Batching) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	batch, ok := From(ctx)
 	oc := graphql.GetOperationContext(ctx)
 	if !ok || oc.Operation == nil || oc.Operation.Operation != ast.Query {
 		return next(ctx)
@@ -101,14 +101,14 @@ func (b *Batching) InterceptOperation(ctx context.Context, next graphql.Operatio
 	}
 	n := countFields(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Query"}), asking)
 	root := &pool{objects: []announcement{{remaining: n}}, asking: asking}
-	l.users.register(nil, root)
-	l.users.enter(int64(n))
+	batch.register(nil, root)
+	batch.enter(int64(n))
 	return next(context.WithValue(ctx, poolKey{}, root))
 }
 
 // InterceptField counts the field while it runs, and announces its children before it returns.
 func (b *Batching) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
-	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	batch, ok := From(ctx)
 	fc := graphql.GetFieldContext(ctx)
 	if !ok || fc == nil {
 		return next(ctx)
@@ -122,9 +122,9 @@ func (b *Batching) InterceptField(ctx context.Context, next graphql.Resolver) (a
 		return next(ctx)
 	}
 	if !claim(parent, fc) {
-		l.users.enter(1)
+		batch.enter(1)
 	}
-	defer l.users.leave() // after the children are announced; on a panic too
+	defer batch.leave() // after the children are announced; on a panic too
 	if len(fc.Field.Selections) == 0 {
 		return next(ctx) // a leaf has no children to announce: no pool, no context of its own
 	}
@@ -143,8 +143,8 @@ func (b *Batching) InterceptField(ctx context.Context, next graphql.Resolver) (a
 	// Written before gqlgen starts the children, which read them.
 	mine.list, mine.objects = list, objects
 	if n > 0 {
-		l.users.register(fc, mine)
-		l.users.enter(int64(n * per))
+		batch.register(fc, mine)
+		batch.enter(int64(n * per))
 	}
 	return res, err
 }
@@ -178,7 +178,7 @@ func claim(p *pool, fc *graphql.FieldContext) bool {
 // release un-announces what waits behind the resolver of ctx, which is about to wait on a
 // batch: in each object on its path reached through a plain field (run inline, so the object's
 // later fields start only after it), the fields not yet started. It returns how many.
-func (b *userBatcher) release(ctx context.Context) int64 {
+func (b *Batcher) release(ctx context.Context) int64 {
 	fc := graphql.GetFieldContext(ctx)
 	var n int64
 	b.mu.Lock()

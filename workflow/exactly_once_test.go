@@ -28,43 +28,43 @@ func scenarios() []scenario {
 	return []scenario{
 		{"startFlow", "StartFlow", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
 			return func(ctx context.Context, s *Service, key string) (any, error) {
-				return s.StartFlow(ctx, w.actor("lihua"), key, StartFlow{ProcessKey: "purchase_order"})
+				return w.as(s, w.actor("lihua")).StartFlow(ctx, key, StartFlow{ProcessKey: "purchase_order"})
 			}
 		}},
 		{"completeTask", "CompleteTask", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
 			task := w.openTask(w.start("lihua", "leave_request").FlowInstanceID, "kongtest")
 			return func(ctx context.Context, s *Service, key string) (any, error) {
-				return s.CompleteTask(ctx, w.actor("kongtest"), key, CompleteTask{TaskID: task, Action: Approve, Comment: "同意"})
+				return w.as(s, w.actor("kongtest")).CompleteTask(ctx, key, CompleteTask{TaskID: task, Action: Approve, Comment: "同意"})
 			}
 		}},
 		{"stopFlow", "StopFlow", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
 			inst := string(w.start("lihua", "purchase_order").FlowInstanceID)
 			return func(ctx context.Context, s *Service, key string) (any, error) {
-				return s.StopFlow(ctx, w.actor("lihua"), key, inst, "no longer needed")
+				return w.as(s, w.actor("lihua")).StopFlow(ctx, key, inst, "no longer needed")
 			}
 		}},
 		{"pressInstance", "PressTask", true, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
 			inst := string(w.start("lihua", "purchase_order").FlowInstanceID)
 			return func(ctx context.Context, s *Service, key string) (any, error) {
-				return s.PressInstance(ctx, w.actor("lihua"), key, inst)
+				return w.as(s, w.actor("lihua")).PressInstance(ctx, key, inst)
 			}
 		}},
 		{"revokeTask(APPROVER)", "Revoke", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
 			task := w.approve(w.start("lihua", "leave_request").FlowInstanceID, "kongtest")
 			return func(ctx context.Context, s *Service, key string) (any, error) {
-				return s.RevokeTask(ctx, w.actor("kongtest"), key, task, AsApprover)
+				return w.as(s, w.actor("kongtest")).RevokeTask(ctx, key, task, AsApprover)
 			}
 		}},
 		{"revokeTask(STARTER)", "Revoke", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
 			task := string(w.start("lihua", "leave_request").TaskID)
 			return func(ctx context.Context, s *Service, key string) (any, error) {
-				return s.RevokeTask(ctx, w.actor("lihua"), key, task, AsStarter)
+				return w.as(s, w.actor("lihua")).RevokeTask(ctx, key, task, AsStarter)
 			}
 		}},
 		{"addCounterSigners", "AddCounterSignAssignee", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
 			task := w.openTask(w.start("lihua", "leave_request").FlowInstanceID, "kongtest")
 			return func(ctx context.Context, s *Service, key string) (any, error) {
-				return s.AddCounterSigners(ctx, w.actor("kongtest"), key, task, []string{w.sb.UserID("huangmin")})
+				return w.as(s, w.actor("kongtest")).AddCounterSigners(ctx, key, task, []string{w.sb.UserID("huangmin")})
 			}
 		}},
 		{"rollBackTask", "RollBack", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
@@ -72,13 +72,13 @@ func scenarios() []scenario {
 			w.approve(inst, "kongtest")
 			task := w.openTask(inst, "wangfang")
 			return func(ctx context.Context, s *Service, key string) (any, error) {
-				return s.RollBackTask(ctx, w.actor("wangfang"), key, RollBack{TaskID: task, TargetNodeID: "approvalNode1661763351191"})
+				return w.as(s, w.actor("wangfang")).RollBackTask(ctx, key, RollBack{TaskID: task, TargetNodeID: "approvalNode1661763351191"})
 			}
 		}},
 		{"submitNextApprovers", "SubmitFlowTaskList", false, func(w *world, s *Service) func(context.Context, *Service, string) (any, error) {
 			_, pending := w.choice(s)
 			return func(ctx context.Context, s *Service, key string) (any, error) {
-				return s.SubmitNextApprovers(ctx, w.actor("liuyang"), key, []string{pending})
+				return w.as(s, w.actor("liuyang")).SubmitNextApprovers(ctx, key, []string{pending})
 			}
 		}},
 		{"markMessages", "UpdateWorkflowMessageStatus", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
@@ -88,7 +88,7 @@ func scenarios() []scenario {
 			require.NotEmpty(w.t, msgs.ResponseList)
 			id := string(msgs.ResponseList[0].MessageID)
 			return func(ctx context.Context, s *Service, key string) (any, error) {
-				return s.MarkMessages(ctx, w.actor("kongtest"), key, []string{id}, true)
+				return w.as(s, w.actor("kongtest")).MarkMessages(ctx, key, []string{id}, true)
 			}
 		}},
 	}
@@ -115,7 +115,7 @@ func shapes(t *testing.T) []shape {
 			newReplica := func() *Service {
 				client := redis.NewClient(opts)
 				t.Cleanup(func() { client.Close() })
-				return w.service(idempotency.NewRedis(client, time.Hour, time.Minute), idempotency.NewRedisNotes(client, time.Hour))
+				return w.service(idempotency.NewRedis(client, time.Hour, time.Minute), idempotency.NewRedisFacts(client, time.Hour))
 			}
 			return newReplica(), newReplica()
 		}, 2},
@@ -137,12 +137,12 @@ func TestExactlyOnce(t *testing.T) {
 					w.faults.arm(sc.endpoint, ft)
 					const key = "retry-me"
 
-					_, err := call(w.request(), first, key)
+					_, err := call(context.Background(), first, key)
 					checkFirstAnswer(t, ft, err)
 
 					if ft == effectCheckFails && !sc.blindCheck { // the retry cannot tell: it must not write, and says so
 						w.faults.setFailReads(true)
-						_, err := call(w.request(), retry, key)
+						_, err := call(context.Background(), retry, key)
 						require.Error(t, err)
 						assert.True(t, IsCode(err, CodeUnavailable), "%v", err)
 						var we *Error
@@ -154,7 +154,7 @@ func TestExactlyOnce(t *testing.T) {
 					var wg sync.WaitGroup
 					for i := range results {
 						wg.Go(func() {
-							res, err := call(w.request(), retry, key)
+							res, err := call(context.Background(), retry, key)
 							assert.NoError(t, err, "every retry gets the result")
 							results[i] = res
 						})
@@ -199,8 +199,8 @@ func TestPanickingWriteReleasesItsKey(t *testing.T) {
 	boom := command[int]{name: "boom", input: 1, validate: nothingToCheck,
 		authorize: func(context.Context) error { return nil },
 		write:     func(context.Context) (int, error) { panic("boom") }}
-	ctx := w.request()
-	assert.Panics(t, func() { _, _ = run(ctx, s, w.actor("lihua"), "k", boom) })
+	ctx := context.Background()
+	assert.Panics(t, func() { _, _ = run(ctx, w.as(s, w.actor("lihua")), "k", boom) })
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel() // a key left claimed would make Claim wait, and so fail at once here
 	claim, err := store.Claim(cancelled, w.sb.UserID("lihua")+"\x00prod\x00boom\x00k", fingerprint(1))
@@ -215,7 +215,7 @@ func TestStoreFailureIsNotTheClientsFault(t *testing.T) {
 	t.Cleanup(func() { client.Close() })
 	s := w.service(idempotency.NewRedis(client, time.Hour, time.Minute), nil)
 	before := w.sb.Calls("StartFlow")
-	_, err := s.StartFlow(w.request(), w.actor("lihua"), "k", StartFlow{ProcessKey: "purchase_order"})
+	_, err := w.as(s, w.actor("lihua")).StartFlow(context.Background(), "k", StartFlow{ProcessKey: "purchase_order"})
 	assert.True(t, IsCode(err, CodeUnavailable), "%v", err)
 	assert.False(t, IsCode(err, CodeInvalidInput))
 	assert.True(t, errors.Is(err, idempotency.ErrUnavailable))

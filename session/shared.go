@@ -1,4 +1,4 @@
-package loader
+package session
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/wedagraph/gateway/upstream"
 )
 
-// Shared caches reference data across requests for a short time: the deployed flows and user
+// Shared caches reference data across operations for a short time: the deployed flows and user
 // records, which are the same for every viewer. Per-viewer data (boxes, messages, tasks) is never
 // cached here. Concurrent misses for one key, from any number of requests, make one call.
 type Shared struct {
@@ -71,36 +71,38 @@ func flowsKey(env string, flowType int) string { return fmt.Sprintf("%s/%d", env
 
 func userKey(env, id string) string { return env + "/" + id }
 
-// cachedFlows returns the flows from the shared cache. A miss is loaded for every request that
+// SharedLoadTimeout bounds a load made for the cross-operation cache, which runs detached from
+// the operation that happened to ask first.
+const SharedLoadTimeout = 30 * time.Second
+
+// cachedFlows returns the flows from the shared cache. A miss is loaded for every operation that
 // waits on it, so it runs detached from the one that asked first: its own context (values such
-// as the environment kept, cancellation not) with its own timeout, outside that request's cap
+// as the environment kept, cancellation not) with its own timeout, outside that operation's cap
 // and call ceiling, so one client's disconnect or call limit cannot fail other clients.
-func (l *Loaders) cachedFlows(ctx context.Context, flowType int) (*upstream.DeployedFlows, error) {
-	key := flowsKey(l.client.EnvFor(ctx), flowType)
-	out, err := l.shared.flows.Get(ctx, key, otter.LoaderFunc[string, *upstream.DeployedFlows](
+func (s *Session) cachedFlows(ctx context.Context, flowType int) (*upstream.DeployedFlows, error) {
+	return s.shared.flows.Get(ctx, flowsKey(s.Env(), flowType), otter.LoaderFunc[string, *upstream.DeployedFlows](
 		func(ctx context.Context, _ string) (*upstream.DeployedFlows, error) {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), SharedLoadTimeout)
+			ctx, cancel := context.WithTimeout(s.withEnv(context.WithoutCancel(ctx)), SharedLoadTimeout)
 			defer cancel()
 			var out *upstream.DeployedFlows
-			err := guard(l.log, func() (err error) {
-				out, err = l.client.ListDeployedFlows(ctx, flowType)
+			err := guard(s.cfg.Log, func() (err error) {
+				out, err = s.client.ListDeployedFlows(ctx, flowType)
 				return err
 			})
 			return out, err
 		}))
-	return out, presentable(err)
 }
 
 // cachedUsers splits ids into users the shared cache holds and ids still to fetch.
-func (l *Loaders) cachedUsers(ctx context.Context, ids []string) (map[string]*upstream.User, []string) {
+func (s *Session) cachedUsers(ids []string) (map[string]*upstream.User, []string) {
 	found := map[string]*upstream.User{}
-	if l.shared == nil {
+	if s.shared == nil {
 		return found, ids
 	}
-	env := l.client.EnvFor(ctx)
+	env := s.Env()
 	var missing []string
 	for _, id := range ids {
-		if u, ok := l.shared.users.GetIfPresent(userKey(env, id)); ok {
+		if u, ok := s.shared.users.GetIfPresent(userKey(env, id)); ok {
 			found[id] = u
 		} else {
 			missing = append(missing, id)
@@ -109,12 +111,12 @@ func (l *Loaders) cachedUsers(ctx context.Context, ids []string) (map[string]*up
 	return found, missing
 }
 
-func (l *Loaders) rememberUsers(ctx context.Context, users map[string]*upstream.User) {
-	if l.shared == nil {
+func (s *Session) rememberUsers(users map[string]*upstream.User) {
+	if s.shared == nil {
 		return
 	}
-	env := l.client.EnvFor(ctx)
+	env := s.Env()
 	for id, u := range users {
-		l.shared.users.Set(userKey(env, id), u)
+		s.shared.users.Set(userKey(env, id), u)
 	}
 }

@@ -1,4 +1,7 @@
-package loader
+// Package userbatch gathers the user lookups of one GraphQL operation into as few WeDa calls as
+// possible, without a clock: it is the one gqlgen-aware loader, since it counts the operation's
+// fields through gqlgen's field contexts (batching.go) to know when no field can still ask.
+package userbatch
 
 import (
 	"context"
@@ -7,21 +10,22 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/wedagraph/gateway/session"
 	"github.com/wedagraph/gateway/upstream"
 )
 
-// userBatcher gathers the user lookups of a request into as few OData calls as possible,
+// Batcher gathers the user lookups of an operation into as few OData calls as possible,
 // without a clock. A batch goes when no work of the request can still ask for another user:
 // every field resolver that started (or is known to be about to start) has finished or is
 // waiting on this batch. Upstream calls happen inside resolvers, so a resolver waiting on WeDa
 // still counts as work that may ask for users when its answer comes. The field middleware
-// (batching.go) keeps the count; without it (a loader used outside GraphQL) every lookup sees
+// (batching.go) keeps the count; without it (a batcher used outside GraphQL) every lookup sees
 // no other work and its batch goes at once.
 //
 // A time window splits a screen's lookups whenever the calls that produce them finish spread
 // out (the inbox's 40 list calls gave 2–3 user calls under CPU load); counting does not.
-type userBatcher struct {
-	l *Loaders
+type Batcher struct {
+	sess *session.Session
 
 	// busy is the request's work that may still ask for users: resolvers running or announced,
 	// less those waiting on a batch. It may dip below zero when one resolver waits from several
@@ -41,29 +45,70 @@ type userResult struct {
 	err  error
 }
 
-func newUserBatcher(l *Loaders) *userBatcher {
-	return &userBatcher{l: l, results: map[string]*userResult{}, pools: map[*graphql.FieldContext]*pool{}}
+// New returns the batcher of one operation, whose calls go through sess.
+func New(sess *session.Session) *Batcher {
+	return &Batcher{sess: sess, results: map[string]*userResult{}, pools: map[*graphql.FieldContext]*pool{}}
+}
+
+type ctxKey struct{}
+
+// With returns ctx carrying the operation's batcher.
+func With(ctx context.Context, b *Batcher) context.Context {
+	return context.WithValue(ctx, ctxKey{}, b)
+}
+
+// From returns the operation's batcher; ok is false when none was installed.
+func From(ctx context.Context) (b *Batcher, ok bool) {
+	b, ok = ctx.Value(ctxKey{}).(*Batcher)
+	return b, ok
+}
+
+// User returns a user by id, batched with every other lookup of the operation; nil when unknown.
+func (b *Batcher) User(ctx context.Context, id string) (*upstream.User, error) {
+	if id == "" {
+		return nil, nil
+	}
+	users, err := b.load(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return users[0], nil
+}
+
+// Users returns the users with the given ids that exist, in order, in one batch.
+func (b *Batcher) Users(ctx context.Context, ids []string) ([]*upstream.User, error) {
+	users, err := b.load(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*upstream.User, 0, len(users))
+	for _, u := range users {
+		if u != nil {
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }
 
 // register remembers the children fc announced (nil: the operation's root fields).
-func (b *userBatcher) register(fc *graphql.FieldContext, p *pool) {
+func (b *Batcher) register(fc *graphql.FieldContext, p *pool) {
 	b.mu.Lock()
 	b.pools[fc] = p
 	b.mu.Unlock()
 }
 
 // enter counts n units of work that may ask for users.
-func (b *userBatcher) enter(n int64) { b.busy.Add(n) }
+func (b *Batcher) enter(n int64) { b.busy.Add(n) }
 
 // leave uncounts one unit; when none is left, whatever is pending goes.
-func (b *userBatcher) leave() {
+func (b *Batcher) leave() {
 	if b.busy.Add(-1) <= 0 {
 		b.dispatch()
 	}
 }
 
 // load returns the users with the given ids (nil for an unknown id), all from batches.
-func (b *userBatcher) load(ctx context.Context, ids []string) ([]*upstream.User, error) {
+func (b *Batcher) load(ctx context.Context, ids []string) ([]*upstream.User, error) {
 	b.mu.Lock()
 	if b.base == nil {
 		// Detached from any one asker's cancellation: several resolvers share each batch, and
@@ -94,7 +139,7 @@ func (b *userBatcher) load(ctx context.Context, ids []string) ([]*upstream.User,
 		select {
 		case <-r.done:
 			if r.err != nil {
-				return nil, own(r.err)
+				return nil, r.err
 			}
 			out[i] = r.user
 		case <-ctx.Done():
@@ -105,7 +150,7 @@ func (b *userBatcher) load(ctx context.Context, ids []string) ([]*upstream.User,
 }
 
 // dispatch sends what is pending, if no work is left that could add to it.
-func (b *userBatcher) dispatch() {
+func (b *Batcher) dispatch() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.busy.Load() > 0 {
@@ -118,27 +163,8 @@ func (b *userBatcher) dispatch() {
 	}
 }
 
-func (b *userBatcher) fetch(ctx context.Context, ids []string) {
-	found, missing := b.l.cachedUsers(ctx, ids)
-	var err error
-	if len(missing) > 0 {
-		fetched := map[string]*upstream.User{}
-		err = b.l.Do(ctx, func(ctx context.Context) error {
-			uids := make([]upstream.ID, len(missing))
-			for i, id := range missing {
-				uids[i] = upstream.ID(id)
-			}
-			users, err := b.l.client.GetUsersByIDs(ctx, uids)
-			for i := range users {
-				fetched[string(users[i].ID)] = &users[i]
-			}
-			return err
-		})
-		b.l.rememberUsers(ctx, fetched)
-		for id, u := range fetched {
-			found[id] = u
-		}
-	}
+func (b *Batcher) fetch(ctx context.Context, ids []string) {
+	found, err := b.sess.GetUsersByIDs(ctx, ids)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, id := range ids {
@@ -148,17 +174,5 @@ func (b *userBatcher) fetch(ctx context.Context, ids []string) {
 			delete(b.results, id) // a failed lookup may be asked again
 		}
 		close(r.done)
-	}
-}
-
-func (b *userBatcher) forget() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for id, r := range b.results {
-		select {
-		case <-r.done:
-			delete(b.results, id)
-		default:
-		}
 	}
 }

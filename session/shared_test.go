@@ -1,4 +1,4 @@
-package loader
+package session
 
 import (
 	"context"
@@ -20,19 +20,19 @@ func TestSharedCountsHitsAndMisses(t *testing.T) {
 	ctx := context.Background()
 	kong, li, sun := sb.UserID("kongtest"), sb.UserID("lihua"), sb.UserID("sunli")
 
-	first := New(client, Config{}, shared) // one request
-	_, err := first.Flows(ctx, upstream.FlowTypeApproval)
+	first := New(client, Config{}, shared, "") // one operation
+	_, err := first.ListDeployedFlows(ctx, upstream.FlowTypeApproval)
 	require.NoError(t, err)
-	_, err = first.Users(ctx, []string{kong, li})
+	_, err = first.GetUsersByIDs(ctx, []string{kong, li})
 	require.NoError(t, err)
 	flows, users := shared.Stats()
 	assert.Equal(t, CacheStats{Hits: 0, Misses: 1}, flows)
 	assert.Equal(t, CacheStats{Hits: 0, Misses: 2}, users)
 
-	second := New(client, Config{}, shared) // the next request finds what the first loaded
-	_, err = second.Flows(ctx, upstream.FlowTypeApproval)
+	second := New(client, Config{}, shared, "") // the next operation finds what the first loaded
+	_, err = second.ListDeployedFlows(ctx, upstream.FlowTypeApproval)
 	require.NoError(t, err)
-	_, err = second.Users(ctx, []string{kong, li, sun})
+	_, err = second.GetUsersByIDs(ctx, []string{kong, li, sun})
 	require.NoError(t, err)
 	flows, users = shared.Stats()
 	assert.Equal(t, CacheStats{Hits: 1, Misses: 1}, flows)
