@@ -3,7 +3,7 @@ package upstream
 import "context"
 
 // Message types and statuses, as WeDa OpenAPI [20] 查询消息列表, [21] 查询消息个数 and [22]
-// 更新消息状态 write them, and the most [20] pages at once.
+// 更新消息状态 name them, and the largest page [20] gives.
 const (
 	MessageTodo     = 0
 	MessageInSite   = 2
