@@ -1,6 +1,9 @@
 package sandbox
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // What happens to an instance as a whole: it starts, is stopped, urged, revoked, rolled back.
 // The engine's lock is held.
@@ -79,56 +82,93 @@ func (e *engine) press(inst *instance) *apiError {
 	return nil
 }
 
+// revoke carries out [16] 撤销: the starter withdraws the whole instance, or an approver takes
+// back their approval and the task is theirs to do again.
 func (e *engine) revoke(t *task, revoker *user, revokerType int) *apiError {
+	if err := e.revokeRefusal(t, revoker.ID, revokerType); err != nil {
+		return err
+	}
+	inst := t.Inst
+	if revokerType == revokeByStarter {
+		e.record(inst, inst.Current, revoker.ID, map[string]any{"action": opRevoke, "operation": "发起人撤销"}, "")
+		e.finish(inst, instStopped)
+		return nil
+	}
+	for i := t.NodeIdx + 1; i <= inst.Current; i++ {
+		e.closeOpen(inst, i)
+		delete(inst.Visited, i)
+	}
+	t.Result = opRevoke
+	e.record(inst, t.NodeIdx, revoker.ID, map[string]any{"action": opRevoke, "operation": "审批人撤销"}, "")
+	inst.Current, inst.AddSigned = t.NodeIdx, false
+	e.newTask(inst, t.NodeIdx, revoker.ID, taskTodo)
+	return nil
+}
+
+// revokeRefusal says why revoker may not revoke t as revokerType, or nil if revoke would. The
+// vendor's document: revoking is enabled per manual node, the approval start node's setting
+// letting the starter revoke, the other approval nodes' and the handle nodes' letting their
+// approvers revoke ([16] 撤销). The sandbox reads it so: the starter may withdraw a submitted
+// instance while it runs; an approver may take back an approval or a handling until anyone
+// after them has acted.
+func (e *engine) revokeRefusal(t *task, revoker string, revokerType int) *apiError {
 	inst := t.Inst
 	if inst.Status != instInProgress {
 		return failed("flow instance %s has ended", inst.ID)
 	}
 	switch revokerType {
-	case revokeByStarter: // the starter withdraws the whole instance
-		if revoker.ID != inst.Starter {
-			return failed("user %s did not start flow instance %s", revoker.ID, inst.ID)
+	case revokeByStarter:
+		if revoker != inst.Starter {
+			return failed("user %s did not start flow instance %s", revoker, inst.ID)
+		}
+		if inst.Draft {
+			return failed("flow instance %s is a draft: nothing has been submitted to revoke", inst.ID)
 		}
 		if !inst.Flow.RevokeByStarter {
 			return failed("flow %s does not allow its starter to revoke", inst.Flow.ProcessKey)
 		}
-		e.record(inst, inst.Current, revoker.ID, map[string]any{"action": opRevoke, "operation": "发起人撤销"}, "")
-		e.finish(inst, instStopped)
 		return nil
-	case revokeByApprover: // an approver takes back an approval the next node has not acted on
-		if t.Assignee != revoker.ID || t.Status != taskDone || (t.Result != opApprove && t.Result != opHandle) {
-			return failed("task %s is not an approval of user %s", t.ID, revoker.ID)
+	case revokeByApprover:
+		if t.Assignee != revoker || t.Status != taskDone || (t.Result != opApprove && t.Result != opHandle) {
+			return failed("task %s is not an approval of user %s", t.ID, revoker)
 		}
 		if !t.node().RevokeByApprover {
 			return failed("node %s does not allow its approvers to revoke", t.node().Name)
 		}
-		if inst.Current <= t.NodeIdx || len(pending(inst, inst.Current, taskDone)) > 0 {
+		if inst.Current <= t.NodeIdx || actedAfter(t) {
 			return failed("the next node has already acted; task %s can no longer be revoked", t.ID)
 		}
-		for i := t.NodeIdx + 1; i <= inst.Current; i++ {
-			e.closeOpen(inst, i)
-			delete(inst.Visited, i)
-		}
-		t.Result = opRevoke
-		e.record(inst, t.NodeIdx, revoker.ID, map[string]any{"action": opRevoke, "operation": "审批人撤销"}, "")
-		inst.Current, inst.AddSigned = t.NodeIdx, false
-		e.newTask(inst, t.NodeIdx, revoker.ID, taskTodo)
 		return nil
 	}
 	return invalid("RevokerType", revokerType)
 }
 
+// actedAfter reports whether anyone has acted on a later node since t: a task created after t,
+// at a node after t's, is done.
+func actedAfter(t *task) bool {
+	tasks := t.Inst.Tasks
+	for _, later := range tasks[slices.Index(tasks, t)+1:] {
+		if later.NodeIdx > t.NodeIdx && later.Status == taskDone {
+			return true
+		}
+	}
+	return false
+}
+
+// canRevoke is WeDa's own word on revoking what a record or page shows its viewer: CanRevoke on
+// [9] 查询流程实例详情 and [12] 根据类型查询流程实例列表, ShowRevoke on [10] 查询审批页面详情. It
+// is revoke's own judgement: the starter revokes from the start node's task (their CREATE
+// record), an approver from their approval (their DONE record). A copy is for reading: a CC
+// record or page offers no revoke, even to an approver who copied themselves.
 func (e *engine) canRevoke(w workItem, viewer string) bool {
-	inst := w.inst
-	if inst.Status != instInProgress {
+	t := w.task
+	if w.cc != nil || t == nil {
 		return false
 	}
-	if viewer == inst.Starter && inst.Flow.RevokeByStarter && w.cc == nil && w.task != nil && w.task.NodeIdx == 0 {
-		return true
+	if t.NodeIdx == 0 && viewer == w.inst.Starter {
+		return e.revokeRefusal(t, viewer, revokeByStarter) == nil
 	}
-	t := w.task
-	return t != nil && t.Assignee == viewer && t.Status == taskDone && (t.Result == opApprove || t.Result == opHandle) &&
-		t.node().RevokeByApprover && inst.Current > t.NodeIdx && len(pending(inst, inst.Current, taskDone)) == 0
+	return e.revokeRefusal(t, viewer, revokeByApprover) == nil
 }
 
 // rollbackTarget is a node an instance can go back to.

@@ -215,6 +215,8 @@ type approvalPage struct {
 	cc       *ccRecord // the copy a CC page shows
 }
 
+// getApprovalPageDetail answers [10]. The request names no viewer: a page is its task's, so its
+// buttons are for the task's assignee, and a CC page, whoever it is for, offers none.
 func getApprovalPageDetail(e *engine, _ string, body []byte) (any, *apiError) {
 	var req approvalPageRequest
 	inst, err := e.decodeWithInstance(body, &req, &req.InstanceID)
@@ -232,7 +234,7 @@ func getApprovalPageDetail(e *engine, _ string, body []byte) (any, *apiError) {
 		"ShowTurnToPerson": p.active() && p.node.Kind != kindStart,
 		"ShowAddAssignee":  p.active() && p.node.AddSign,
 		"ShowRollBack":     p.active() && p.node.Rollback,
-		"ShowRevoke":       e.canRevoke(workItem{inst: inst, task: p.task}, p.task.Assignee),
+		"ShowRevoke":       e.canRevoke(workItem{inst: inst, task: p.task, cc: p.cc}, p.task.Assignee),
 		"OutEntityCodes":   []map[string]any{{"EntityCode": "sandbox_form", "Type": "object", "VariableKey": "approve"}},
 	}, nil
 }
