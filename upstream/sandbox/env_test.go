@@ -121,6 +121,13 @@ func (e *env) actions(t *testing.T, inst upstream.ID) []int64 {
 	return out
 }
 
+// rollBack has user roll their open task on inst back to target, one that GetPreElementList listed.
+func (e *env) rollBack(t *testing.T, inst upstream.ID, name string, target upstream.RollbackTarget) {
+	t.Helper()
+	require.NoError(t, e.c.RollBack(e.ctx, &upstream.RollBackRequest{UserInfo: e.user(name),
+		TaskID: e.todo(t, inst, name).TaskID, TargetNodeID: string(target.ElementID), TargetActTaskID: target.ActTaskID}))
+}
+
 func requireCode(t *testing.T, err error, kind upstream.Kind, code string) {
 	t.Helper()
 	var ue *upstream.Error

@@ -96,8 +96,7 @@ func TestLifecycleRollback(t *testing.T) {
 	assert.True(t, bool(targets[0].LastNode))
 	assert.EqualValues(t, 1, targets[1].ApproveType.Value, "the approval start node")
 
-	require.NoError(t, e.c.RollBack(e.ctx, &upstream.RollBackRequest{UserInfo: e.user("wangfang"),
-		TaskID: e.todo(t, inst, "wangfang").TaskID, TargetNodeID: string(targets[0].ElementID), TargetActTaskID: targets[0].ActTaskID}))
+	e.rollBack(t, inst, "wangfang", targets[0])
 	todo := e.tasks(t, inst, upstream.TaskTodo)
 	require.Len(t, todo, 1)
 	assert.Equal(t, e.user("kongtest").UserID, todo[0].TaskAssignee.UserID, "back with the supervisor")

@@ -97,8 +97,7 @@ func TestRevokeFlagsCountOnlyWhatCameAfter(t *testing.T) {
 	e.act(t, inst, "kongtest", upstream.ActionApprove)
 	targets, err := e.c.GetPreElementList(e.ctx, inst)
 	require.NoError(t, err)
-	require.NoError(t, e.c.RollBack(e.ctx, &upstream.RollBackRequest{UserInfo: e.user("wangfang"),
-		TaskID: e.todo(t, inst, "wangfang").TaskID, TargetNodeID: string(targets[0].ElementID), TargetActTaskID: targets[0].ActTaskID}))
+	e.rollBack(t, inst, "wangfang", targets[0])
 	again := e.todo(t, inst, "kongtest")
 	e.act(t, inst, "kongtest", upstream.ActionApprove)
 
