@@ -8,11 +8,14 @@ import (
 // What happens to an instance as a whole: it starts, is stopped, urged, revoked, rolled back.
 // The engine's lock is held.
 
+// startResult is a new instance and its starter's task.
 type startResult struct {
 	Instance *instance
 	Task     *task
 }
 
+// start carries out [3] 发起流程: the starter's task at the start node is done, and the flow
+// moves on to the first node that waits for someone. A draft stays at the start node.
 func (e *engine) start(f *flow, flowCode, version string, starter *user, params map[string]any, draft bool) (*startResult, *apiError) {
 	if f.Type != flowApproval {
 		return nil, failed("flow %s is a logic flow; only approval flows start instances", f.ProcessKey)
@@ -42,6 +45,7 @@ func (e *engine) start(f *flow, flowCode, version string, starter *user, params 
 	return &startResult{inst, t}, nil
 }
 
+// stop carries out [5] 终止流程, for the starter or an administrator.
 func (e *engine) stop(inst *instance, operator *user, reason string) *apiError {
 	if inst.Status != instInProgress {
 		return failed("flow instance %s has ended", inst.ID)
@@ -54,6 +58,8 @@ func (e *engine) stop(inst *instance, operator *user, reason string) *apiError {
 	return nil
 }
 
+// press carries out [15] 催办: the current approvers are reminded, each task at most
+// maxPressesPerDay times a day.
 func (e *engine) press(inst *instance) *apiError {
 	if inst.Status != instInProgress {
 		return failed("flow instance %s has ended", inst.ID)
@@ -200,6 +206,8 @@ func (e *engine) rollbackTargets(inst *instance) []rollbackTarget {
 	return out
 }
 
+// rollback carries out [19] 回退: the task's node hands the instance back to a node of
+// rollbackTargets ([18]), and whoever finished the task there gets a new one.
 func (e *engine) rollback(t *task, actor *user, targetNode, targetTask string) *apiError {
 	inst := t.Inst
 	if inst.Status != instInProgress || t.Status != taskTodo {

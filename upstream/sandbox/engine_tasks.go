@@ -8,6 +8,7 @@ import (
 // What an approver does to a task: complete it (submit, approve, reject, transfer), choose the
 // next approvers, add counter-signers. The engine's lock is held.
 
+// completeInput is a checked [4] 完成审批任务 request.
 type completeInput struct {
 	Task     *task
 	Action   int
@@ -18,6 +19,8 @@ type completeInput struct {
 	Params   map[string]any
 }
 
+// complete carries out [4] 完成审批任务: submit, approve, reject or transfer a task. It returns
+// the tasks waiting for the next approvers to be chosen ([14]), if the flow asks for that.
 func (e *engine) complete(in completeInput) ([]*task, *apiError) {
 	t, inst := in.Task, in.Task.Inst
 	if inst.Status != instInProgress {
@@ -83,6 +86,8 @@ func (e *engine) complete(in completeInput) ([]*task, *apiError) {
 	return e.enter(inst, t.NodeIdx+1, t.Assignee), nil
 }
 
+// submitChosen carries out [14] 提交流程审批任务列表: the chosen waiting tasks open, the others
+// of their node lapse.
 func (e *engine) submitChosen(ids []string) *apiError {
 	if len(ids) == 0 {
 		return missing("FlowTaskIds")
@@ -113,6 +118,7 @@ func (e *engine) submitChosen(ids []string) *apiError {
 	return nil
 }
 
+// addSign carries out [17] 加签: the assignees sign the node too, and it waits for them all.
 func (e *engine) addSign(t *task, approver *user, assignees []*user) *apiError {
 	if t.Inst.Status != instInProgress || t.Status != taskTodo {
 		return failed("task %s is not waiting for approval", t.ID)
