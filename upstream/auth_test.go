@@ -31,6 +31,14 @@ type tokenServer struct {
 	delay  time.Duration
 }
 
+// honours reports whether r carries a token the server issued and still takes.
+func (ts *tokenServer) honours(r *http.Request) bool {
+	tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.valid[tok]
+}
+
 func newTokenServer(t *testing.T) *tokenServer {
 	ts := &tokenServer{fakeUpstream: newFakeUpstream(t), valid: map[string]bool{}, ttl: 7200}
 	ts.handle("clientCredential", func(w http.ResponseWriter, r *http.Request) {
@@ -48,11 +56,7 @@ func newTokenServer(t *testing.T) *tokenServer {
 		answer(200, fmt.Sprintf(`{"token_type":"Bearer","access_token":%q,"expires_in":%d}`, tok, ts.ttl))(w, r)
 	})
 	ts.handle("GetFlowInstances", func(w http.ResponseWriter, r *http.Request) {
-		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		ts.mu.Lock()
-		ok := ts.valid[tok]
-		ts.mu.Unlock()
-		if !ok {
+		if !ts.honours(r) {
 			answer(401, `{"Response":{"RequestId":"auth","Error":{"Code":"ACCESS_TOKEN_EXPIRED","Message":"expired"}}}`)(w, r)
 			return
 		}
@@ -233,11 +237,7 @@ func TestSettingsFromEnv(t *testing.T) {
 func TestTokenRejectedOnAGetRefreshesToo(t *testing.T) {
 	ts := newTokenServer(t)
 	ts.handle("sys_user", func(w http.ResponseWriter, r *http.Request) {
-		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		ts.mu.Lock()
-		ok := ts.valid[tok]
-		ts.mu.Unlock()
-		if !ok {
+		if !ts.honours(r) {
 			answer(401, `{"code":"ACCESS_TOKEN_EXPIRED","message":"expired"}`)(w, r)
 			return
 		}

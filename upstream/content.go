@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// Operation actions [8] (ContentEntity.action). Codes outside this list are kept as they come.
+// Operation actions, an operation's ContentEntity.action in WeDa OpenAPI [8] 查询流程操作相关信息.
+// Codes outside this list are kept as they come.
 const (
 	OpSubmit     = 1
 	OpApprove    = 2

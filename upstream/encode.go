@@ -6,11 +6,12 @@ import (
 	"strconv"
 )
 
-// Every resolver that reads sends one of the request bodies below, and the loaders key their
-// memo on the same bytes. encoding/json spends most of that on reflection and on growing the
-// small stack of the resolver's goroutine; these write the body directly instead, byte for byte
-// what encoding/json writes for the struct's tags (encode_test.go compares the two on random
-// values). Writes, rarer, keep encoding/json.
+// Writing request bodies. Every read a resolver makes sends a request body, and the loaders key
+// their memo on the same bytes. encoding/json spends most of that on reflection and on
+// growing the small stack of the resolver's goroutine; the reads' request types (beside their
+// endpoints, in the area files) and UserInfo (types.go) write their body directly instead, with
+// the object writer below, byte for byte what encoding/json writes for the struct's tags
+// (encode_test.go compares the two on random values). Writes, rarer, keep encoding/json.
 
 // object writes a JSON object one member at a time.
 type object struct{ b []byte }
@@ -92,126 +93,6 @@ func plainJSONString(s string) bool {
 		}
 	}
 	return true
-}
-
-// MarshalJSON implements json.Marshaler. Nearly every read's body carries a UserInfo.
-func (u UserInfo) MarshalJSON() ([]byte, error) {
-	return u.appendJSON(make([]byte, 0, len(`{"UserId":"","Type":}`)+len(u.UserID)+4)), nil
-}
-
-func (u *UserInfo) appendJSON(b []byte) []byte {
-	b = appendJSONString(append(b, `{"UserId":`...), string(u.UserID))
-	b = strconv.AppendInt(append(b, `,"Type":`...), int64(u.Type), 10)
-	return append(b, '}')
-}
-
-// MarshalJSON implements json.Marshaler.
-func (r WorkItemsRequest) MarshalJSON() ([]byte, error) {
-	o := newObject(128)
-	o.user("UserInfo", &r.UserInfo)
-	o.str("PageType", r.PageType, false)
-	o.int("PageNumber", int64(r.PageNumber), true)
-	o.int("PageSize", int64(r.PageSize), true)
-	o.str("Sort", r.Sort, true)
-	o.str("Order", r.Order, true)
-	return o.end()
-}
-
-// MarshalJSON implements json.Marshaler.
-func (r InstanceTasksRequest) MarshalJSON() ([]byte, error) {
-	o := newObject(64)
-	o.str("InstanceId", string(r.InstanceID), false)
-	o.user("TaskAssignee", r.TaskAssignee)
-	strs(&o, "TaskIds", r.TaskIDs)
-	o.int("TaskType", int64(r.TaskType), true)
-	strs(&o, "ElementIds", r.ElementIDs)
-	o.str("FlowCode", string(r.FlowCode), true)
-	o.int("TaskStatus", int64(r.TaskStatus), true)
-	o.user("StartUser", r.StartUser)
-	o.boolPtr("IsCarbonCopyTask", r.IsCarbonCopyTask)
-	o.int("StartTime", r.StartTime, true)
-	o.int("EndTime", r.EndTime, true)
-	o.int("PageNumber", int64(r.PageNumber), true)
-	o.int("PageSize", int64(r.PageSize), true)
-	return o.end()
-}
-
-// MarshalJSON implements json.Marshaler.
-func (r InstanceOperationsRequest) MarshalJSON() ([]byte, error) {
-	o := newObject(64)
-	o.str("InstanceId", string(r.InstanceID), false)
-	strs(&o, "ElementIds", r.ElementIDs)
-	o.user("OperatorUser", r.OperatorUser)
-	o.int("PageNumber", int64(r.PageNumber), true)
-	o.int("PageSize", int64(r.PageSize), true)
-	return o.end()
-}
-
-// MarshalJSON implements json.Marshaler.
-func (r DescribeInstanceRequest) MarshalJSON() ([]byte, error) {
-	o := newObject(96)
-	o.str("FlowTaskId", string(r.FlowTaskID), false)
-	o.str("PageType", r.PageType, false)
-	o.user("UserInfo", r.UserInfo)
-	return o.end()
-}
-
-// MarshalJSON implements json.Marshaler.
-func (r ApprovalPageRequest) MarshalJSON() ([]byte, error) {
-	o := newObject(128)
-	o.str("InstanceId", string(r.InstanceID), false)
-	o.str("FlowCode", string(r.FlowCode), false)
-	o.str("NodeId", r.NodeID, false)
-	o.boolPtr("IsCompleted", r.IsCompleted)
-	o.str("PageType", r.PageType, false)
-	o.str("TaskId", string(r.TaskID), false)
-	o.str("Id", string(r.CcID), true)
-	return o.end()
-}
-
-// MarshalJSON implements json.Marshaler.
-func (r FlowInstancesRequest) MarshalJSON() ([]byte, error) {
-	o := newObject(128)
-	o.str("FlowCode", string(r.FlowCode), true)
-	o.str("ProcessKey", r.ProcessKey, true)
-	o.str("FlowVersion", r.FlowVersion, true)
-	o.str("StartUserId", string(r.StartUserID), true)
-	o.int("StartTime", r.StartTime, true)
-	o.int("EndTime", r.EndTime, true)
-	o.int("Status", int64(r.Status), true)
-	o.int("PageNumber", int64(r.PageNumber), true)
-	o.int("PageSize", int64(r.PageSize), true)
-	o.str("Sort", r.Sort, true)
-	o.str("Order", r.Order, true)
-	return o.end()
-}
-
-// countsRequest is ListProcessInstancesCount's body [13].
-type countsRequest struct {
-	UserInfo UserInfo `json:"UserInfo"`
-	PageType string   `json:"PageType,omitempty"`
-}
-
-// MarshalJSON implements json.Marshaler.
-func (r countsRequest) MarshalJSON() ([]byte, error) {
-	o := newObject(64)
-	o.user("UserInfo", &r.UserInfo)
-	o.str("PageType", r.PageType, true)
-	return o.end()
-}
-
-// MarshalJSON implements json.Marshaler.
-func (r MessagesRequest) MarshalJSON() ([]byte, error) {
-	o := newObject(96)
-	o.user("UserInfo", &r.UserInfo)
-	o.int("PageNo", int64(r.PageNo), false)
-	o.int("PageSize", int64(r.PageSize), false)
-	o.str("SearchTitleName", r.SearchTitleName, true)
-	if r.MessageType != nil {
-		o.int("MessageType", int64(*r.MessageType), false)
-	}
-	o.str("Status", r.Status, true)
-	return o.end()
 }
 
 // encodeBody encodes a request body: directly when it writes itself, with encoding/json

@@ -112,14 +112,7 @@ func TestErrorPaths(t *testing.T) {
 
 func TestTimeoutIsTyped(t *testing.T) {
 	f := newFakeUpstream(t)
-	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
-	f.handle("GetFlowInstances", func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	})
+	f.hang(t, "GetFlowInstances")
 	c := testClient(t, f, func(c *Config) { c.Timeout = 50 * time.Millisecond; c.MaxReadAttempts = 2 })
 	_, err := c.GetFlowInstances(context.Background(), &FlowInstancesRequest{})
 	require.ErrorIs(t, err, ErrTimeout)
@@ -128,14 +121,7 @@ func TestTimeoutIsTyped(t *testing.T) {
 
 func TestWriteTimeoutAfterSendingIsOutcomeUnknownAndNotRetried(t *testing.T) {
 	f := newFakeUpstream(t)
-	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
-	f.handle("StartFlow", func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	})
+	f.hang(t, "StartFlow")
 	c := testClient(t, f, func(c *Config) { c.Timeout = 50 * time.Millisecond })
 	_, err := c.StartFlow(context.Background(), &StartFlowRequest{ProcessKey: "p"})
 	var ue *Error

@@ -90,6 +90,18 @@ func vendorExample(t testing.TB, n string) string {
 	return string(b)
 }
 
+// hang makes endpoint answer nothing until the caller gives up or the test ends.
+func (f *fakeUpstream) hang(t *testing.T, endpoint string) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	f.handle(endpoint, func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+}
+
 // testClient returns a client for f with fast retries and a static token.
 func testClient(t *testing.T, f *fakeUpstream, mutate ...func(*Config)) *Client {
 	t.Helper()

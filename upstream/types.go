@@ -10,10 +10,10 @@ import (
 	"unicode/utf8"
 )
 
-// The vendor's answers are hand-made and inconsistent (see weda-api.md, "Ambiguities"): the
-// same field arrives as a string in one endpoint and as a number or null in another. The types
-// below accept every spelling seen there, and never route a number through float64, because
-// WeDa's 19-digit ids are above 2^53 and would be silently corrupted.
+// The vendor's answers are hand-made and inconsistent (its own examples, kept in testdata/vendor,
+// show it): the same field arrives as a string in one endpoint and as a number or null in
+// another. The types below accept every spelling seen there, and never route a number through
+// float64, because WeDa's 19-digit ids are above 2^53 and would be silently corrupted.
 
 // ID is an upstream identifier. It decodes from a JSON string, a JSON number (kept digit for
 // digit) or null (the empty ID), and always encodes as a JSON string.
@@ -291,7 +291,19 @@ type UserInfo struct {
 	Type   int
 }
 
-// User source codes used by the workflow API's UserInfo (StartFlow's table).
+// MarshalJSON implements json.Marshaler. Nearly every read's body carries a UserInfo.
+func (u UserInfo) MarshalJSON() ([]byte, error) {
+	return u.appendJSON(make([]byte, 0, len(`{"UserId":"","Type":}`)+len(u.UserID)+4)), nil
+}
+
+func (u *UserInfo) appendJSON(b []byte) []byte {
+	b = appendJSONString(append(b, `{"UserId":`...), string(u.UserID))
+	b = strconv.AppendInt(append(b, `,"Type":`...), int64(u.Type), 10)
+	return append(b, '}')
+}
+
+// User source codes of the workflow API's UserInfo, as the table of WeDa OpenAPI [3] 发起流程
+// lists them; the sys_user model [1] codes WeCom as 3 (User.Type).
 const (
 	SourceTCB      = 1
 	SourceWeCom    = 2

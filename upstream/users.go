@@ -14,7 +14,7 @@ const UserModel = "sys_user"
 // MaxUsersPerBatch bounds the ids in one $filter, keeping the URL well under proxy limits.
 const MaxUsersPerBatch = 100
 
-// User is a sys_user record [1].
+// User is a sys_user record: WeDa OpenAPI [1] 获取用户信息（数据模型的 OpenAPI）.
 type User struct {
 	ID               ID     `json:"_id"`
 	Name             Text   `json:"name"`
@@ -63,7 +63,7 @@ type UserList struct {
 	Value   []User `json:"value"`
 }
 
-// ListUsers queries sys_user with OData options [1].
+// ListUsers queries sys_user with OData options: WeDa OpenAPI [1] 获取用户信息.
 func (c *Client) ListUsers(ctx context.Context, q UserQuery) (*UserList, error) {
 	v := url.Values{}
 	if q.Filter != "" {
@@ -90,7 +90,7 @@ func (c *Client) ListUsers(ctx context.Context, q UserQuery) (*UserList, error) 
 	return &out, nil
 }
 
-// GetUser fetches one user by id [1]; an unknown id is an ErrNotFound.
+// GetUser fetches one user by id, an unknown id being an ErrNotFound: WeDa OpenAPI [1] 获取用户信息.
 func (c *Client) GetUser(ctx context.Context, id ID) (*User, error) {
 	var out User
 	err := c.do(ctx, call{endpoint: UserModel, method: http.MethodGet, odata: true,
@@ -131,19 +131,9 @@ func (c *Client) GetUsersByIDs(ctx context.Context, ids []ID) ([]User, error) {
 	return users, nil
 }
 
-// ODataString quotes s as an OData string literal ('it”s').
+// ODataString quotes s as an OData string literal, doubling the quotes inside:
+//
+//	it's → 'it''s'
 func ODataString(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-}
-
-// decodeOData reads the OData service's answers: the bare value on success, a flat
-// {"code","message"} (or {"error":{...}}) on failure.
-func decodeOData(endpoint string, resp *http.Response, raw []byte, requestID string, out any) error {
-	if ee, ok := decodeEnvelopeError(raw); ok {
-		return upstreamCodeError(endpoint, resp, ee.Code, ee.Message, firstNonEmpty(ee.RequestID, requestID))
-	}
-	if resp.StatusCode >= 300 {
-		return statusOrBadResponse(endpoint, resp, raw, requestID, nil)
-	}
-	return decodeInto(endpoint, resp.StatusCode, requestID, raw, out)
 }

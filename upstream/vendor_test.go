@@ -10,8 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The vendor's own response examples (weda-api.md, trailing commas mended) decode to the exact
-// typed values, through the real client methods over HTTP.
+// The vendor's own response examples decode to the exact typed values, through the real client
+// methods over HTTP. testdata/vendor/NN.json is the example answer of WeDa OpenAPI [NN] as the
+// vendor's page gives it (see doc.go), trailing commas mended.
 
 func vendorClient(t *testing.T, endpoint, example string) (*Client, *fakeUpstream) {
 	f := newFakeUpstream(t)

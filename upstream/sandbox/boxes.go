@@ -2,12 +2,13 @@ package sandbox
 
 import "sync"
 
-// The workbench boxes ([12] [13]) of every user, indexed: built in one pass over the instances
-// the first time a box is asked for, kept until the next write. A scan per call made the list
-// endpoint, and the counts endpoint's five scans, cost more than any other read.
+// The workbench boxes of every user ([12] 根据类型查询流程实例列表, [13] 根据类型查询流程实例总数),
+// indexed: built in one pass over the instances the first time a box is asked for, kept until
+// the next write. A scan per call made the list endpoint, and the counts endpoint's five scans,
+// cost more than any other read.
 
 // boxNames are the boxes in the order of userBoxes.
-var boxNames = [...]string{"TODO", "DONE", "CREATE", "DRAFT", "CC"}
+var boxNames = [...]string{pageTodo, pageDone, pageCreate, pageDraft, pageCC}
 
 // userBoxes holds one user's work items, by box, in the order a scan of the engine finds them.
 type userBoxes [len(boxNames)][]workItem

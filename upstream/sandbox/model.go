@@ -1,10 +1,3 @@
-// Package sandbox is an embedded WeDa simulator: a real HTTP server that speaks the workflow
-// OpenAPI and the sys_user OData API of weda-api.md (same paths, envelope, field names, quirks
-// and error shapes) over a stateful approval engine. The gateway uses it when no WeDa
-// environment is configured, and the tests use it as their upstream.
-//
-// It deliberately shares no types with package upstream: the client and the sandbox are two
-// independent readings of the vendor document, and the tests check them against each other.
 package sandbox
 
 import (
@@ -13,27 +6,35 @@ import (
 	"time"
 )
 
-// Codes and statuses, as weda-api.md lists them.
+// Codes and statuses, as WeDa's OpenAPI numbers them (the endpoint that lists each is named).
 const (
+	// Flow types: [2] 查询已部署的流程列表.
 	flowLogic    = 1
 	flowApproval = 2
 
+	// Button actions: [4] 完成审批任务.
 	btnSubmit   = 1
 	btnApprove  = 2
 	btnReject   = 3
 	btnTransfer = 4
 
+	// Instance statuses: [6] 查询流程实例相关信息.
 	instStopped    = 1
 	instRejected   = 2
 	instApproved   = 3
 	instInProgress = 4
 
-	taskTodo    = 1
-	taskDone    = 2
-	taskInvalid = 3
-	taskDraft   = 4
-	taskWaiting = 5
+	// Task statuses and user task types: [7] 查询流程任务相关信息.
+	taskTodo         = 1
+	taskDone         = 2
+	taskInvalid      = 3
+	taskDraft        = 4
+	taskWaiting      = 5 // 任务待提交: waiting for the previous approver's choice ([14])
+	taskTypeApproval = 1
+	taskTypeHandle   = 2
 
+	// Operation actions: ContentEntity.action of [8] 查询流程操作相关信息, and a canvas
+	// processor's status in [11] 查询流程画布详情.
 	opSubmit   = 1
 	opApprove  = 2
 	opReject   = 3
@@ -45,13 +46,32 @@ const (
 	opHandle   = 13
 	opCC       = 15
 
+	// Canvas node and edge statuses: [11] 查询流程画布详情.
+	canvasDone       = 1
+	canvasNotStarted = 2
+	canvasInProgress = 3
+
+	// Revoker types: [16] 撤销.
+	revokeByApprover = 1
+	revokeByStarter  = 2
+
+	// Rollback targets' ApproveType: [18] 获取可回退的节点列表.
+	approveTypeStart = 1 // the approval start node
+	approveTypeOther = 2
+
+	// Message types and statuses: [20] 查询消息列表, [22] 更新消息状态.
 	msgTodo   = 0
 	msgInSite = 2
 	msgRead   = "READ_DONE"
 	msgUnread = "READ_TODO"
+
+	// A sys_user's type (its source) and internal_user_type: [1] 获取用户信息.
+	userWeCom         = 3
+	userInternal      = 4
+	userAdministrator = 1
 )
 
-// Canvas node data types.
+// Canvas node data types: [11] 查询流程画布详情.
 const (
 	dataStart    = 1
 	dataEnd      = 13
@@ -124,8 +144,8 @@ type user struct {
 	NickName         string
 	Email            string
 	Phone            string
-	Type             int // 3 WeCom, 4 internal
-	InternalUserType int // 1 administrator
+	Type             int // userWeCom or userInternal
+	InternalUserType int // userAdministrator for the administrator
 	Desc             string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time

@@ -120,35 +120,30 @@ func (p *filterParser) expect(tok string) error {
 }
 
 func (p *filterParser) or() (predicate, error) {
-	left, err := p.and()
-	if err != nil {
-		return nil, err
-	}
-	for strings.EqualFold(p.peek(), "or") {
-		p.next()
-		right, err := p.and()
-		if err != nil {
-			return nil, err
-		}
-		l := left
-		left = func(r map[string]any) bool { return l(r) || right(r) }
-	}
-	return left, nil
+	return p.chain("or", p.and, func(l, r predicate) predicate {
+		return func(m map[string]any) bool { return l(m) || r(m) }
+	})
 }
 
 func (p *filterParser) and() (predicate, error) {
-	left, err := p.unary()
+	return p.chain("and", p.unary, func(l, r predicate) predicate {
+		return func(m map[string]any) bool { return l(m) && r(m) }
+	})
+}
+
+// chain parses operands joined by the word, left to right.
+func (p *filterParser) chain(word string, operand func() (predicate, error), join func(l, r predicate) predicate) (predicate, error) {
+	left, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for strings.EqualFold(p.peek(), "and") {
+	for strings.EqualFold(p.peek(), word) {
 		p.next()
-		right, err := p.unary()
+		right, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		l := left
-		left = func(r map[string]any) bool { return l(r) && right(r) }
+		left = join(left, right)
 	}
 	return left, nil
 }
@@ -175,24 +170,34 @@ func (p *filterParser) unary() (predicate, error) {
 		return nil, fmt.Errorf("want a field name, got %q", field)
 	}
 	if strings.EqualFold(field, "contains") && p.peek() == "(" {
-		p.next()
-		f := p.next()
-		if err := p.expect(","); err != nil {
-			return nil, err
-		}
-		lit, err := literal(p.next())
-		if err != nil {
-			return nil, err
-		}
-		if err := p.expect(")"); err != nil {
-			return nil, err
-		}
-		needle := fmt.Sprint(lit)
-		return func(r map[string]any) bool {
-			s, ok := r[f].(string)
-			return ok && strings.Contains(s, needle)
-		}, nil
+		return p.contains()
 	}
+	return p.comparison(field)
+}
+
+// contains parses the rest of contains(field,'x'), its opening parenthesis next.
+func (p *filterParser) contains() (predicate, error) {
+	p.next()
+	f := p.next()
+	if err := p.expect(","); err != nil {
+		return nil, err
+	}
+	lit, err := literal(p.next())
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expect(")"); err != nil {
+		return nil, err
+	}
+	needle := fmt.Sprint(lit)
+	return func(r map[string]any) bool {
+		s, ok := r[f].(string)
+		return ok && strings.Contains(s, needle)
+	}, nil
+}
+
+// comparison parses the rest of "field op literal", the operator next.
+func (p *filterParser) comparison(field string) (predicate, error) {
 	op := strings.ToLower(p.next())
 	lit, err := literal(p.next())
 	if err != nil {

@@ -3,12 +3,13 @@ package sandbox
 import (
 	"encoding/json"
 	"strings"
+	"time"
 )
 
-// workItemJSON is a work item as [9] and [12] write it. Its fields are in the byte order of
-// their JSON names, so it encodes to exactly the bytes a map of the same keys did (encoding/json
-// sorts map keys), without the map's allocations and sorting: the list endpoint spent most of
-// its time there. A field that is present only sometimes is an `any` with omitempty; one that
+// workItemJSON is a work item as [9] 查询流程实例详情 and [12] 根据类型查询流程实例列表 write it.
+// Its fields are in the byte order of their JSON names, so it encodes to exactly the bytes a map
+// of the same keys did (encoding/json sorts map keys), without the map's allocations and
+// sorting: the list endpoint spent most of its time there. A field that is present only sometimes is an `any` with omitempty; one that
 // is present but null holds jsonNull.
 type workItemJSON struct {
 	BeRead               bool   `json:"BeRead"`
@@ -90,10 +91,10 @@ func (e *engine) workItemRecord(w workItem, viewer string, detail bool) *workIte
 		if t.Status == taskTodo {
 			rec.TaskWaitTime = e.now().Sub(t.Start).Milliseconds()
 		}
-		userTaskType, opName, buttons := 1, "审批", approveButtons
+		userTaskType, opName, buttons := taskTypeApproval, "审批", approveButtons
 		switch t.node().Kind {
 		case kindHandle:
-			userTaskType, opName, buttons = 2, "处理", handleButtons
+			userTaskType, opName, buttons = taskTypeHandle, "处理", handleButtons
 		case kindStart:
 			opName, buttons = "提交", submitButtons
 		}
@@ -117,4 +118,23 @@ func (e *engine) workItemRecord(w workItem, viewer string, detail bool) *workIte
 		rec.CanDelete = false
 	}
 	return rec
+}
+
+// workItem is an instance as one user's workbench box shows it.
+type workItem struct {
+	inst *instance
+	task *task     // the task the record is about
+	cc   *ccRecord // for the CC box
+	at   time.Time // the box's own time, for updateTime sorting
+}
+
+func (e *engine) currentApprovers(inst *instance) []string {
+	if inst.Status != instInProgress {
+		return nil
+	}
+	var ids []string
+	for _, t := range pending(inst, inst.Current, taskTodo) {
+		ids = append(ids, t.Assignee)
+	}
+	return ids
 }

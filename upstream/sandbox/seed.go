@@ -33,51 +33,104 @@ var seedUsers = []struct {
 	{"sunli", "孙丽", true},
 }
 
+// SeedUser is a seeded user as people name them.
+type SeedUser struct {
+	Name     string // the login name, e.g. kongtest
+	NickName string // e.g. 孔测试
+	ID       string // what WeDa's APIs and the gateway's X-Weda-User-Id header take
+}
+
+// SeedUsers lists the seeded users in seed order. Their ids do not depend on the seed.
+func SeedUsers() []SeedUser {
+	out := make([]SeedUser, len(seedUsers))
+	for i, su := range seedUsers {
+		out[i] = SeedUser{Name: su.name, NickName: su.nick, ID: seedUserID(i)}
+	}
+	return out
+}
+
 // seedUserID is the id of the i-th seeded user: 19 digits, above 2^53 as WeDa's ids are, and
 // the same whatever the seed, so the README can name them.
 func seedUserID(i int) string {
 	return strconv.FormatInt(1550000000000000000+int64(i+1)*7777777777777, 10)
 }
 
-func (e *engine) seed(seed uint64) {
-	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
-	clock := seedEpoch.Add(-30 * 24 * time.Hour)
-	saved := e.clock
-	e.clock = func() time.Time { return clock }
-	defer func() { e.clock = saved }()
-	tick := func(max time.Duration) { clock = clock.Add(time.Minute + time.Duration(rng.Int64N(int64(max)))) }
+// seeder builds the demo organisation, the same for the same seed: users, flows, a history of
+// instances driven a random distance, the demo user's inbox, drafts, and messages.
+type seeder struct {
+	e     *engine
+	rng   *rand.Rand
+	clock time.Time // the engine's clock while seeding
+}
 
+func (e *engine) seed(seed uint64) {
+	s := &seeder{e: e, rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), clock: seedEpoch.Add(-30 * 24 * time.Hour)}
+	saved := e.clock
+	e.clock = func() time.Time { return s.clock }
+	defer func() { e.clock = saved }()
+
+	s.users()
+	flows := s.flows()
+	starters := s.ids("kongtest", "lihua", "wangfang", "zhangwei", "liuyang", "chenjing", "yangli", "zhaolei", "sunli", "wuxia")
+	approvalFlows := flows[:3]
+	for i := range 36 {
+		s.history(approvalFlows[i%len(approvalFlows)], starters)
+	}
+	s.inbox(flows[0], approvalFlows[1:], starters)
+	s.drafts(flows[0])
+	// Some messages already read.
+	for i, m := range e.msgs {
+		if i%3 == 0 {
+			m.Status = msgRead
+		}
+	}
+}
+
+// tick moves the clock on by a minute and up to max more.
+func (s *seeder) tick(max time.Duration) {
+	s.clock = s.clock.Add(time.Minute + time.Duration(s.rng.Int64N(int64(max))))
+}
+
+func (s *seeder) users() {
+	e := s.e
 	for i, su := range seedUsers {
 		u := &user{ID: seedUserID(i), Name: su.name,
 			NickName: su.nick, Email: su.name + "@sandbox.weda.example", Phone: fmt.Sprintf("1380000%04d", i+1),
-			Type: 4, Desc: su.nick, CreatedAt: clock, UpdatedAt: clock}
+			Type: userInternal, Desc: su.nick, CreatedAt: s.clock, UpdatedAt: s.clock}
 		if su.wecom {
-			u.Type = 3
+			u.Type = userWeCom
 		}
 		if i == 0 {
-			u.InternalUserType, u.Desc = 1, "超级管理员用户"
+			u.InternalUserType, u.Desc = userAdministrator, "超级管理员用户"
 		}
 		e.users = append(e.users, u)
 		e.userByID[u.ID] = u
 	}
-	id := func(name string) string {
-		for _, u := range e.users {
-			if u.Name == name {
-				return u.ID
-			}
+}
+
+// id is the id of the seeded user with that login name.
+func (s *seeder) id(name string) string {
+	for _, u := range s.e.users {
+		if u.Name == name {
+			return u.ID
 		}
-		panic("no seed user " + name)
 	}
-	ids := func(names ...string) []string {
-		out := make([]string, len(names))
-		for i, n := range names {
-			out[i] = id(n)
-		}
-		return out
+	panic("no seed user " + name)
+}
+
+func (s *seeder) ids(names ...string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = s.id(n)
 	}
+	return out
+}
+
+// flows deploys the demo flows: three published approval flows, an unpublished one, a logic flow.
+func (s *seeder) flows() []*flow {
+	ids := s.ids
 	start := &node{ID: "startNode", Name: "开始", Kind: kindStart}
 	end := &node{ID: "endNode", Name: "结束", Kind: kindEnd}
-
 	flows := []*flow{
 		{ProcessKey: "leave_request", Name: "请假申请", Description: "员工请假，主管与部门经理审批后抄送人事", Type: flowApproval,
 			Published: true, HasStartParams: true, RevokeByStarter: true, Version: "3.0",
@@ -112,78 +165,82 @@ func (e *engine) seed(seed uint64) {
 			Published: true, Version: "2.0", Nodes: []*node{start, end}},
 	}
 	for _, f := range flows {
-		f.FlowCode = e.nextID()
-		e.flows = append(e.flows, f)
-		e.flowByKey[f.ProcessKey] = f
+		f.FlowCode = s.e.nextID()
+		s.e.flows = append(s.e.flows, f)
+		s.e.flowByKey[f.ProcessKey] = f
 	}
+	return flows
+}
 
-	starters := ids("kongtest", "lihua", "wangfang", "zhangwei", "liuyang", "chenjing", "yangli", "zhaolei", "sunli", "wuxia")
-	approvalFlows := flows[:3]
-	comments := []string{"同意", "情况属实，同意", "ok", "请尽快处理", "已核对", "@kongtest 请关注"}
-	for i := range 36 {
-		tick(18 * time.Hour)
-		f := approvalFlows[i%len(approvalFlows)]
-		starter := e.userByID[starters[rng.IntN(len(starters))]]
-		var params map[string]any
-		if f.HasStartParams {
-			params = map[string]any{"leave": map[string]any{"days": 1 + rng.IntN(5), "reason": "家中有事"}}
+var seedComments = []string{"同意", "情况属实，同意", "ok", "请尽快处理", "已核对", "@kongtest 请关注"}
+
+// history starts an instance of f by a random starter and drives it a random distance: some
+// stay in progress at each node, others end approved, rejected, stopped or revoked.
+func (s *seeder) history(f *flow, starters []string) {
+	e := s.e
+	s.tick(18 * time.Hour)
+	starter := e.userByID[starters[s.rng.IntN(len(starters))]]
+	var params map[string]any
+	if f.HasStartParams {
+		params = map[string]any{"leave": map[string]any{"days": 1 + s.rng.IntN(5), "reason": "家中有事"}}
+	}
+	res, _ := e.start(f, f.FlowCode, f.Version, starter, params, false)
+	inst := res.Instance
+	fate := s.rng.IntN(10)
+	for step := 0; inst.Status == instInProgress && step < 8; step++ {
+		todo := pending(inst, inst.Current, taskTodo)
+		waiting := pending(inst, inst.Current, taskWaiting)
+		if fate < 3 && step >= fate { // left in progress
+			break
 		}
-		res, _ := e.start(f, f.FlowCode, f.Version, starter, params, false)
-		inst := res.Instance
-		// Drive each instance a random distance: some stay in progress at each node, others end
-		// approved, rejected, stopped or revoked.
-		fate := rng.IntN(10)
-		for step := 0; inst.Status == instInProgress && step < 8; step++ {
-			todo := pending(inst, inst.Current, taskTodo)
-			waiting := pending(inst, inst.Current, taskWaiting)
-			if fate < 3 && step >= fate { // left in progress
-				break
-			}
-			tick(6 * time.Hour)
-			switch {
-			case len(waiting) > 0:
-				_ = e.submitChosen([]string{waiting[rng.IntN(len(waiting))].ID})
-			case fate == 3 && step == 0:
-				_ = e.stop(inst, starter, "需求取消")
-			case fate == 4 && step == 1 && len(todo) > 0:
-				_, _ = e.complete(completeInput{Task: todo[0], Action: btnReject, Comment: "预算不足", Approver: e.userByID[todo[0].Assignee]})
-			case fate == 5 && step == 0 && f.RevokeByStarter:
-				_ = e.revoke(inst.Tasks[0], starter, 2)
-			case len(todo) > 0:
-				t := todo[rng.IntN(len(todo))]
-				var cc []string
-				if rng.IntN(4) == 0 && t.Assignee != id(DemoUser) {
-					cc = ids(DemoUser)
-				}
-				_, _ = e.complete(completeInput{Task: t, Action: btnApprove, Comment: comments[rng.IntN(len(comments))],
-					Approver: e.userByID[t.Assignee], CC: cc})
-			default:
-				step = 8
-			}
+		s.tick(6 * time.Hour)
+		switch {
+		case len(waiting) > 0:
+			_ = e.submitChosen([]string{waiting[s.rng.IntN(len(waiting))].ID})
+		case fate == 3 && step == 0:
+			_ = e.stop(inst, starter, "需求取消")
+		case fate == 4 && step == 1 && len(todo) > 0:
+			_, _ = e.complete(completeInput{Task: todo[0], Action: btnReject, Comment: "预算不足", Approver: e.userByID[todo[0].Assignee]})
+		case fate == 5 && step == 0 && f.RevokeByStarter:
+			_ = e.revoke(inst.Tasks[0], starter, revokeByStarter)
+		case len(todo) > 0:
+			s.approve(todo[s.rng.IntN(len(todo))])
+		default:
+			step = 8
 		}
 	}
-	// A full inbox for the demo user: leave requests waiting at the supervisor's node, and a few
-	// flows the demo user started.
+}
+
+// approve approves t with a random comment, now and then copying the demo user.
+func (s *seeder) approve(t *task) {
+	var cc []string
+	if s.rng.IntN(4) == 0 && t.Assignee != s.id(DemoUser) {
+		cc = s.ids(DemoUser)
+	}
+	_, _ = s.e.complete(completeInput{Task: t, Action: btnApprove, Comment: seedComments[s.rng.IntN(len(seedComments))],
+		Approver: s.e.userByID[t.Assignee], CC: cc})
+}
+
+// inbox fills the demo user's inbox: leave requests waiting at the supervisor's node, and one
+// instance of each of others that the demo user started.
+func (s *seeder) inbox(leave *flow, others []*flow, starters []string) {
+	e := s.e
 	for i := range 22 {
-		tick(3 * time.Hour)
+		s.tick(3 * time.Hour)
 		starter := e.userByID[starters[1+i%(len(starters)-1)]]
-		_, _ = e.start(flows[0], flows[0].FlowCode, flows[0].Version, starter,
+		_, _ = e.start(leave, leave.FlowCode, leave.Version, starter,
 			map[string]any{"leave": map[string]any{"days": 1 + i%3, "reason": "年假"}}, false)
 	}
-	for _, f := range approvalFlows[1:] {
-		tick(time.Hour)
-		_, _ = e.start(f, f.FlowCode, f.Version, e.userByID[id(DemoUser)], nil, false)
+	for _, f := range others {
+		s.tick(time.Hour)
+		_, _ = e.start(f, f.FlowCode, f.Version, e.userByID[s.id(DemoUser)], nil, false)
 	}
-	// Drafts for the DRAFT box.
+}
+
+// drafts saves a draft of f for two users, for the DRAFT box.
+func (s *seeder) drafts(f *flow) {
 	for _, name := range []string{"kongtest", "lihua"} {
-		tick(time.Hour)
-		f := flows[0]
-		_, _ = e.start(f, f.FlowCode, f.Version, e.userByID[id(name)], map[string]any{"leave": map[string]any{"days": 2}}, true)
-	}
-	// Some messages already read.
-	for i, m := range e.msgs {
-		if i%3 == 0 {
-			m.Status = msgRead
-		}
+		s.tick(time.Hour)
+		_, _ = s.e.start(f, f.FlowCode, f.Version, s.e.userByID[s.id(name)], map[string]any{"leave": map[string]any{"days": 2}}, true)
 	}
 }

@@ -71,7 +71,7 @@ func dateString(t time.Time) any {
 	return t.In(cst).Format("2006-01-02T15:04:05.000-0700")
 }
 
-// epochMS is epoch milliseconds; zero gives zero, as [12] writes "not yet".
+// epochMS is epoch milliseconds; zero gives zero, as [12] 根据类型查询流程实例列表 writes "not yet".
 func epochMS(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
@@ -87,7 +87,7 @@ func epochOrNull(t time.Time) any {
 	return t.UnixMilli()
 }
 
-// numberID writes a 19-digit id as a bare JSON number, as [9] does for StartUserId.
+// numberID writes a 19-digit id as a bare JSON number, as [9] 查询流程实例详情 does for StartUserId.
 func numberID(id string) any {
 	if id == "" {
 		return nil
