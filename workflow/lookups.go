@@ -28,19 +28,10 @@ func (t *Task) Pending() bool {
 	return t.TaskStatus.Valid && t.TaskStatus.Value == upstream.TaskTodo
 }
 
-// approvedBy reports whether the task is an approval (or a handling) the user completed.
-func (t *Task) approvedBy(userID string) bool {
-	done := t.TaskStatus.Valid && t.TaskStatus.Value == upstream.TaskDone
-	result := t.OperationResult.Valid && (t.OperationResult.Value == upstream.ActionApprove || t.OperationResult.Value == opHandle)
-	return done && result && string(t.TaskAssignee.UserID) == userID
-}
-
-// Operation codes of a task's result [7] [8] that some tables leave out or that the effect
-// checks read.
+// Operation codes of a task's result [7] [8] that the effect checks read.
 const (
 	opRevoke   = 5
 	opRollback = 6
-	opHandle   = 13 // handled (办理)
 )
 
 // InstanceByID composes an instance from one of its tasks [7] and the detail behind it [9].

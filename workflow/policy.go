@@ -37,6 +37,7 @@ const (
 type Rule struct {
 	Action string // a read (what a screen shows) or a write (the mutation)
 	Who    Who
+	Write  bool   // a write: a refusal sends nothing to WeDa
 	Vendor string // the endpoint [n] of WeDa's workflow OpenAPI and what it carries
 }
 
@@ -46,26 +47,26 @@ type Rule struct {
 // answers FORBIDDEN. Every check runs before the call it guards: a refused write sends nothing.
 var Policy = []Rule{
 	// Reads.
-	{"seeInstance", Participant, "[9] DescribeProcessInstance, [7] GetFlowInstanceTasks: WeDa serves any instance to the app's credentials"},
-	{"seeTask", Participant, "[9], [7]: a task is seen with its instance"},
-	{"watchInstance", Participant, "as seeInstance, polled: WeDa has no push API"},
-	{"listInstances", StarterOrOperator, "[6] GetFlowInstances: StartUserId is the actor's own unless an operator asks"},
-	{"readWorkbench", Self, "[12] [13] [20] [21]: UserInfo is the actor"},
-	{"listUsers", Operator, "[1] sys_user: the whole directory"},
-	{"seeUser", Anyone, "[1] sys_user by id: names, for every user an instance mentions"},
-	{"seeContact", SelfOrOperator, "[1] sys_user's email and phone"},
-	{"listFlows", Anyone, "[2] ListDeployedFlows"},
+	{"seeInstance", Participant, false, "[9] DescribeProcessInstance, [7] GetFlowInstanceTasks: WeDa serves any instance to the app's credentials"},
+	{"seeTask", Participant, false, "[9], [7]: a task is seen with its instance"},
+	{"watchInstance", Participant, false, "as seeInstance, polled: WeDa has no push API"},
+	{"listInstances", StarterOrOperator, false, "[6] GetFlowInstances: StartUserId is the actor's own unless an operator asks"},
+	{"readWorkbench", Self, false, "[12] [13] [20] [21]: UserInfo is the actor"},
+	{"listUsers", Operator, false, "[1] sys_user: the whole directory"},
+	{"seeUser", Anyone, false, "[1] sys_user by id: names, for every user an instance mentions"},
+	{"seeContact", SelfOrOperator, false, "[1] sys_user's email and phone"},
+	{"listFlows", Anyone, false, "[2] ListDeployedFlows"},
 	// Writes.
-	{"startFlow", Anyone, "[3] StartFlow: StartUser is the actor; WeDa decides who may start which flow"},
-	{"completeTask", PendingAssignee, "[4] CompleteTask: Approver is the actor, the task's handler"},
-	{"revokeTask(APPROVER)", OwnApproval, "[16] Revoke, RevokerType 1: the approver withdraws their approval"},
-	{"revokeTask(STARTER)", Starter, "[16] Revoke, RevokerType 2: the starter withdraws the instance"},
-	{"addCounterSigners", PendingAssignee, "[17] AddCounterSignAssignee: Approver is the actor, at their node"},
-	{"rollBackTask", PendingAssignee, "[19] RollBack: UserInfo is the actor, the task's handler"},
-	{"stopFlow", StarterOrOperator, "[5] StopFlow: Operator is the actor"},
-	{"pressInstance", StarterOrOperator, "[15] PressTask: carries no user, so the gateway alone checks"},
-	{"submitNextApprovers", Chooser, "[14] SubmitFlowTaskList: carries no user; ids are [4]'s WaitFlowTaskId"},
-	{"markMessages", Recipient, "[22] UpdateWorkflowMessageStatus: UserInfo is the actor"},
+	{"startFlow", Anyone, true, "[3] StartFlow: StartUser is the actor; WeDa decides who may start which flow"},
+	{"completeTask", PendingAssignee, true, "[4] CompleteTask: Approver is the actor, the task's handler"},
+	{"revokeTask(APPROVER)", OwnApproval, true, "[16] Revoke, RevokerType 1: the approver withdraws their approval"},
+	{"revokeTask(STARTER)", Starter, true, "[16] Revoke, RevokerType 2: the starter withdraws the instance"},
+	{"addCounterSigners", PendingAssignee, true, "[17] AddCounterSignAssignee: Approver is the actor, at their node"},
+	{"rollBackTask", PendingAssignee, true, "[19] RollBack: UserInfo is the actor, the task's handler"},
+	{"stopFlow", StarterOrOperator, true, "[5] StopFlow: Operator is the actor"},
+	{"pressInstance", StarterOrOperator, true, "[15] PressTask: carries no user, so the gateway alone checks"},
+	{"submitNextApprovers", Chooser, true, "[14] SubmitFlowTaskList: carries no user; ids are [4]'s WaitFlowTaskId"},
+	{"markMessages", Recipient, true, "[22] UpdateWorkflowMessageStatus: UserInfo is the actor"},
 }
 
 // RuleFor returns the policy row of an action.

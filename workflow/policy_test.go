@@ -101,8 +101,10 @@ func TestPolicyTable(t *testing.T) {
 		// pending task; the assignee (wangfang) has no part there.
 		{"submitNextApprovers", "SubmitFlowTaskList", []string{F, NF, F, F, ok, NF, F}, nil},
 	}
+	writes := map[string]bool{}
 	for _, row := range table {
 		require.NotPanics(t, func() { RuleFor(row.action) }, "every row is a rule of the policy")
+		writes[row.action] = true
 		for i, r := range roles {
 			t.Run(fmt.Sprintf("%s/%s", row.action, r.role), func(t *testing.T) {
 				w := newWorld(t)
@@ -135,6 +137,9 @@ func TestPolicyTable(t *testing.T) {
 				}
 			})
 		}
+	}
+	for _, r := range Policy {
+		assert.Equal(t, r.Write, writes[r.Action], "%s: every write of the policy has a row here, and only writes", r.Action)
 	}
 }
 

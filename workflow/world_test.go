@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wedagraph/gateway/idempotency"
+	"github.com/wedagraph/gateway/live"
 	"github.com/wedagraph/gateway/session"
 	"github.com/wedagraph/gateway/upstream"
 	"github.com/wedagraph/gateway/upstream/sandbox"
@@ -52,7 +53,9 @@ func (w *world) service(store idempotency.Store, notes idempotency.Facts) *Servi
 		w.t.Cleanup(mem.Close)
 		notes = mem
 	}
-	s, err := New(Options{Store: store, ChoiceOwners: notes})
+	engine := live.New(live.Config{Interval: time.Hour}, live.Local(), nil)
+	w.t.Cleanup(engine.Close)
+	s, err := New(Options{Store: store, ChoiceOwners: notes, Live: engine})
 	require.NoError(w.t, err)
 	return s
 }
