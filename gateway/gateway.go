@@ -44,7 +44,7 @@ type Gateway struct {
 	shared  *session.Shared
 	tracing *tracing
 	redis   *redis.Client // shared state across replicas; nil without REDIS_URL
-	closers []func()      // what the domain layer's in-memory stores need stopped
+	closers []func()      // what New started that Close stops, in order: the pollers first, then what they use
 	live    *live.Engine  // the subscriptions' pollers; nil when they are off
 	handler http.Handler
 	users   *limiter // the rate limit by user; nil when off

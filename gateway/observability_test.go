@@ -7,10 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -164,4 +167,83 @@ func TestOperationMetrics(t *testing.T) {
 		assert.Contains(t, out, want)
 	}
 	assert.NotContains(t, out, `operation="Typo"`)
+}
+
+// TestMetricsOnTheirOwnAddress: METRICS_ADDR serves /metrics, and Go's profiles when PPROF is
+// on; the public port serves neither.
+func TestMetricsOnTheirOwnAddress(t *testing.T) {
+	for _, pprof := range []bool{false, true} {
+		t.Run(fmt.Sprintf("PPROF=%t", pprof), func(t *testing.T) {
+			cfg, err := gateway.ConfigFromEnv(func(k string) string {
+				return map[string]string{"METRICS_ADDR": "127.0.0.1:0", "SHUTDOWN_DELAY": "0s", "PPROF": fmt.Sprint(pprof)}[k]
+			})
+			require.NoError(t, err)
+			logs := &lockedWriter{w: &strings.Builder{}}
+			gw, err := gateway.New(cfg, slog.New(slog.NewJSONHandler(logs, nil)))
+			require.NoError(t, err)
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			ctx, stop := context.WithCancel(context.Background())
+			served := make(chan error, 1)
+			go func() { served <- gw.Serve(ctx, ln) }()
+			defer func() {
+				stop()
+				require.NoError(t, <-served)
+			}()
+			var addr string
+			require.Eventually(t, func() bool {
+				logs.mu.Lock()
+				defer logs.mu.Unlock()
+				m := regexp.MustCompile(`"msg":"metrics","addr":"([^"]+)"`).FindStringSubmatch(logs.w.(*strings.Builder).String())
+				if m != nil {
+					addr = m[1]
+				}
+				return m != nil
+			}, 10*time.Second, 5*time.Millisecond)
+			status, body, _ := get(t, "http://"+addr+"/metrics")
+			assert.Equal(t, http.StatusOK, status)
+			assert.Contains(t, body, "go_goroutines")
+			status, _, _ = get(t, "http://"+ln.Addr().String()+"/metrics")
+			assert.Equal(t, http.StatusNotFound, status)
+
+			status, body, _ = get(t, "http://"+addr+"/debug/pprof/heap?debug=1")
+			if pprof {
+				assert.Equal(t, http.StatusOK, status)
+				assert.Contains(t, body, "heap profile")
+			} else {
+				assert.NotContains(t, body, "heap profile")
+			}
+			status, _, _ = get(t, "http://"+ln.Addr().String()+"/debug/pprof/heap?debug=1")
+			assert.Equal(t, http.StatusNotFound, status, "never on the public port")
+		})
+	}
+}
+
+// PPROF without METRICS_ADDR has nowhere private to go: the start fails and says why.
+func TestPprofNeedsTheAdminAddress(t *testing.T) {
+	_, err := gateway.ConfigFromEnv(func(k string) string { return map[string]string{"PPROF": "true"}[k] })
+	require.ErrorContains(t, err, "PPROF=true needs METRICS_ADDR")
+}
+
+func TestMetrics(t *testing.T) {
+	h := newHarness(t)
+	h.query(h.me, `{ flows { name } }`, nil)
+	h.query(asAdmin, `{ user(id: "1") { name } }`, nil)
+	status, _, _ := get(t, h.srv.URL+"/metrics")
+	assert.Equal(t, http.StatusNotFound, status, "never on the public port")
+	metricsSrv := httptest.NewServer(h.gw.MetricsHandler()) // what Serve puts on METRICS_ADDR
+	defer metricsSrv.Close()
+	status, body, _ := get(t, metricsSrv.URL+"/metrics")
+	require.Equal(t, 200, status)
+	for _, want := range []string{
+		`weda_gateway_http_requests_total{route="/graphql",status="200"} 2`,
+		`weda_gateway_upstream_requests_total{endpoint="ListDeployedFlows",status="200"} 1`,
+		`weda_gateway_upstream_requests_total{endpoint="token",status="200"} 1`,
+		`weda_gateway_upstream_requests_total{endpoint="sys_user",status="200"} 1`,
+		`weda_gateway_graphql_errors_total{code="NOT_FOUND"} 1`,
+		`weda_gateway_upstream_request_duration_seconds_bucket{endpoint="ListDeployedFlows"`,
+	} {
+		assert.Contains(t, body, want)
+	}
+	assert.NotContains(t, body, h.me, "no ids in labels")
 }

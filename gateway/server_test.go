@@ -1,16 +1,13 @@
 package gateway_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -113,69 +110,6 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		require.Error(t, err, name)
 		assert.Contains(t, err.Error(), name)
 	}
-}
-
-func TestGracefulShutdownLetsInFlightRequestsFinish(t *testing.T) {
-	cfg, err := gateway.ConfigFromEnv(func(string) string { return "" })
-	require.NoError(t, err)
-	cfg.ShutdownTimeout, cfg.ShutdownDelay = 5*time.Second, 0
-	gw, err := gateway.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	require.NoError(t, err)
-	gw.Sandbox().SetLatency("ListDeployedFlows", 300*time.Millisecond, 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- gw.Serve(ctx, ln) }()
-
-	result := make(chan string, 1)
-	go func() {
-		req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/graphql", strings.NewReader(`{"query":"{ flows { name } }"}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Weda-User-Id", gw.Sandbox().UserID(sandbox.DemoUser))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			result <- err.Error()
-			return
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		result <- string(b)
-	}()
-	time.Sleep(100 * time.Millisecond) // the request is in flight
-	stop()
-	select {
-	case body := <-result:
-		assert.Contains(t, body, `"flows":[`, "the in-flight request finished")
-	case <-time.After(5 * time.Second):
-		t.Fatal("the in-flight request did not finish")
-	}
-	require.NoError(t, <-served)
-	_, err = http.Get("http://" + ln.Addr().String() + "/healthz")
-	assert.Error(t, err, "no longer listening")
-}
-
-func TestMetrics(t *testing.T) {
-	h := newHarness(t)
-	h.query(h.me, `{ flows { name } }`, nil)
-	h.query(asAdmin, `{ user(id: "1") { name } }`, nil)
-	status, _, _ := get(t, h.srv.URL+"/metrics")
-	assert.Equal(t, http.StatusNotFound, status, "never on the public port")
-	metricsSrv := httptest.NewServer(h.gw.MetricsHandler()) // what Serve puts on METRICS_ADDR
-	defer metricsSrv.Close()
-	status, body, _ := get(t, metricsSrv.URL+"/metrics")
-	require.Equal(t, 200, status)
-	for _, want := range []string{
-		`weda_gateway_http_requests_total{route="/graphql",status="200"} 2`,
-		`weda_gateway_upstream_requests_total{endpoint="ListDeployedFlows",status="200"} 1`,
-		`weda_gateway_upstream_requests_total{endpoint="token",status="200"} 1`,
-		`weda_gateway_upstream_requests_total{endpoint="sys_user",status="200"} 1`,
-		`weda_gateway_graphql_errors_total{code="NOT_FOUND"} 1`,
-		`weda_gateway_upstream_request_duration_seconds_bucket{endpoint="ListDeployedFlows"`,
-	} {
-		assert.Contains(t, body, want)
-	}
-	assert.NotContains(t, body, h.me, "no ids in labels")
 }
 
 func TestLogLineNamesViewerOperationAndCalls(t *testing.T) {

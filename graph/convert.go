@@ -10,7 +10,8 @@ import (
 	"github.com/wedagraph/gateway/upstream"
 )
 
-// Every upstream answer becomes a model here, and nowhere else.
+// Every upstream answer becomes a model here, and the domain's own values in convert_domain.go:
+// nowhere else.
 
 func codeOf(o upstream.OptInt) *int {
 	if !o.Valid {

@@ -113,10 +113,16 @@ func TestViewerBudgetBoundsPolls(t *testing.T) {
 	ch, err := e.Subscribe(t.Context(), key, src.source)
 	require.NoError(t, err)
 	receive(t, ch)
-	for range 20 {
-		e.Refresh(t.Context(), key)
+	// Each refresh is seen through before the next: a look that polled, or one the budget refused.
+	looks := func() float64 {
+		return testutil.ToFloat64(e.stats.polls.WithLabelValues("counts", "ok")) +
+			testutil.ToFloat64(e.stats.polls.WithLabelValues("counts", "over_budget"))
 	}
-	e.Close()
+	for i := range 20 {
+		e.Refresh(t.Context(), key)
+		require.Eventually(t, func() bool { return looks() == float64(i+2) }, time.Minute, time.Millisecond,
+			"refresh %d was looked at", i)
+	}
 	assert.LessOrEqual(t, src.polls.Load(), int64(2), "refreshes past the budget do not reach WeDa")
 }
 

@@ -149,7 +149,7 @@ func (c *Client) shared(ctx context.Context, cl call, payload []byte, out any) e
 			into: reflect.TypeOf(out)}
 	})
 	if leader {
-		go c.fly(key, f, cl, payload)
+		go c.sendShared(key, f, cl, payload)
 	}
 	select {
 	case <-f.done:
@@ -158,7 +158,7 @@ func (c *Client) shared(ctx context.Context, cl call, payload []byte, out any) e
 		return transportError(cl.endpoint, f.requestID, ctx.Err(), false)
 	}
 	if f.err != nil {
-		return ownCopy(f.err)
+		return copyForWaiter(f.err)
 	}
 	a := f.answer
 	if a.data == nil {
@@ -166,7 +166,7 @@ func (c *Client) shared(ctx context.Context, cl call, payload []byte, out any) e
 	}
 	if f.into != nil && reflect.TypeOf(out) == f.into {
 		if f.decodeErr != nil {
-			return ownCopy(f.decodeErr)
+			return copyForWaiter(f.decodeErr)
 		}
 		cloneInto(out, f.decoded)
 		return nil
@@ -178,8 +178,9 @@ func (c *Client) shared(ctx context.Context, cl call, payload []byte, out any) e
 	return nil
 }
 
-// fly makes the shared call.
-func (c *Client) fly(key string, f *flight, cl call, payload []byte) {
+// sendShared makes a shared call for every waiter: detached from any one of them, it runs to its
+// end whoever leaves, and its answer is decoded once.
+func (c *Client) sendShared(key string, f *flight, cl call, payload []byte) {
 	defer c.flights.finish(key, f)
 	defer f.cancel()
 	defer func() {
@@ -204,8 +205,8 @@ func (c *Client) fly(key string, f *flight, cl call, payload []byte) {
 	c.flights.decodes.Add(1)
 }
 
-// ownCopy gives a waiter its own copy of a shared failure.
-func ownCopy(err error) error {
+// copyForWaiter gives a waiter its own copy of a shared failure.
+func copyForWaiter(err error) error {
 	var ue *Error
 	if errors.As(err, &ue) {
 		own := *ue

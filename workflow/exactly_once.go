@@ -97,7 +97,14 @@ func run[R any](ctx context.Context, r *Request, key string, c command[R]) (R, e
 		s.observe(c.name, EventReplay)
 		return replay[R](claim.Record)
 	}
+	return runClaimed(ctx, r, c, storeKey, fp, claim)
+}
 
+// runClaimed carries out c under a key this attempt has claimed: it checks an earlier attempt's
+// unknown outcome first, writes only if nothing happened, and records the outcome under the key.
+func runClaimed[R any](ctx context.Context, r *Request, c command[R], storeKey, fp string, claim idempotency.Claim) (R, error) {
+	s := r.s
+	var zero R
 	// The outcome is recorded even when the client has gone: a retry must find it.
 	settle := context.WithoutCancel(ctx)
 	finished := false

@@ -21,53 +21,53 @@ import (
 type scenario struct {
 	name, endpoint string
 	blindCheck     bool // its effect check reads nothing (an urge leaves no trace): it cannot fail
-	arrange        func(w *world, s *Service) func(ctx context.Context, s *Service, key string) (any, error)
+	arrange        func(w *testbed, s *Service) func(ctx context.Context, s *Service, key string) (any, error)
 }
 
 func scenarios() []scenario {
 	return []scenario{
-		{"startFlow", "StartFlow", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
+		{"startFlow", "StartFlow", false, func(w *testbed, _ *Service) func(context.Context, *Service, string) (any, error) {
 			return func(ctx context.Context, s *Service, key string) (any, error) {
 				return w.as(s, w.actor("lihua")).StartFlow(ctx, key, StartFlow{ProcessKey: "purchase_order"})
 			}
 		}},
-		{"completeTask", "CompleteTask", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
+		{"completeTask", "CompleteTask", false, func(w *testbed, _ *Service) func(context.Context, *Service, string) (any, error) {
 			task := w.openTask(w.start("lihua", "leave_request").FlowInstanceID, "kongtest")
 			return func(ctx context.Context, s *Service, key string) (any, error) {
 				return w.as(s, w.actor("kongtest")).CompleteTask(ctx, key, CompleteTask{TaskID: task, Action: Approve, Comment: "同意"})
 			}
 		}},
-		{"stopFlow", "StopFlow", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
+		{"stopFlow", "StopFlow", false, func(w *testbed, _ *Service) func(context.Context, *Service, string) (any, error) {
 			inst := string(w.start("lihua", "purchase_order").FlowInstanceID)
 			return func(ctx context.Context, s *Service, key string) (any, error) {
 				return w.as(s, w.actor("lihua")).StopFlow(ctx, key, inst, "no longer needed")
 			}
 		}},
-		{"pressInstance", "PressTask", true, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
+		{"pressInstance", "PressTask", true, func(w *testbed, _ *Service) func(context.Context, *Service, string) (any, error) {
 			inst := string(w.start("lihua", "purchase_order").FlowInstanceID)
 			return func(ctx context.Context, s *Service, key string) (any, error) {
 				return w.as(s, w.actor("lihua")).PressInstance(ctx, key, inst)
 			}
 		}},
-		{"revokeTask(APPROVER)", "Revoke", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
+		{"revokeTask(APPROVER)", "Revoke", false, func(w *testbed, _ *Service) func(context.Context, *Service, string) (any, error) {
 			task := w.approve(w.start("lihua", "leave_request").FlowInstanceID, "kongtest")
 			return func(ctx context.Context, s *Service, key string) (any, error) {
 				return w.as(s, w.actor("kongtest")).RevokeTask(ctx, key, task, AsApprover)
 			}
 		}},
-		{"revokeTask(STARTER)", "Revoke", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
+		{"revokeTask(STARTER)", "Revoke", false, func(w *testbed, _ *Service) func(context.Context, *Service, string) (any, error) {
 			task := string(w.start("lihua", "leave_request").TaskID)
 			return func(ctx context.Context, s *Service, key string) (any, error) {
 				return w.as(s, w.actor("lihua")).RevokeTask(ctx, key, task, AsStarter)
 			}
 		}},
-		{"addCounterSigners", "AddCounterSignAssignee", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
+		{"addCounterSigners", "AddCounterSignAssignee", false, func(w *testbed, _ *Service) func(context.Context, *Service, string) (any, error) {
 			task := w.openTask(w.start("lihua", "leave_request").FlowInstanceID, "kongtest")
 			return func(ctx context.Context, s *Service, key string) (any, error) {
 				return w.as(s, w.actor("kongtest")).AddCounterSigners(ctx, key, task, []string{w.sb.UserID("huangmin")})
 			}
 		}},
-		{"rollBackTask", "RollBack", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
+		{"rollBackTask", "RollBack", false, func(w *testbed, _ *Service) func(context.Context, *Service, string) (any, error) {
 			inst := w.start("lihua", "leave_request").FlowInstanceID
 			w.approve(inst, "kongtest")
 			task := w.openTask(inst, "wangfang")
@@ -75,13 +75,13 @@ func scenarios() []scenario {
 				return w.as(s, w.actor("wangfang")).RollBackTask(ctx, key, RollBack{TaskID: task, TargetNodeID: "approvalNode1661763351191"})
 			}
 		}},
-		{"submitNextApprovers", "SubmitFlowTaskList", false, func(w *world, s *Service) func(context.Context, *Service, string) (any, error) {
+		{"submitNextApprovers", "SubmitFlowTaskList", false, func(w *testbed, s *Service) func(context.Context, *Service, string) (any, error) {
 			_, pending := w.choice(s)
 			return func(ctx context.Context, s *Service, key string) (any, error) {
 				return w.as(s, w.actor("liuyang")).SubmitNextApprovers(ctx, key, []string{pending})
 			}
 		}},
-		{"markMessages", "UpdateWorkflowMessageStatus", false, func(w *world, _ *Service) func(context.Context, *Service, string) (any, error) {
+		{"markMessages", "UpdateWorkflowMessageStatus", false, func(w *testbed, _ *Service) func(context.Context, *Service, string) (any, error) {
 			msgs, err := w.direct.DescribeWorkflowMessages(context.Background(), &upstream.MessagesRequest{UserInfo: w.info("kongtest"),
 				PageNo: 1, PageSize: 20, Status: upstream.MessageUnread})
 			require.NoError(w.t, err)
@@ -97,19 +97,19 @@ func scenarios() []scenario {
 // replicas builds the services a retry shape uses: one, or two sharing a Redis.
 type shape struct {
 	name     string
-	replicas func(t *testing.T, w *world) (first, retry *Service)
+	replicas func(t *testing.T, w *testbed) (first, retry *Service)
 	parallel int // retries sent at once
 }
 
 func shapes(t *testing.T) []shape {
-	sameService := func(t *testing.T, w *world) (*Service, *Service) {
+	sameService := func(t *testing.T, w *testbed) (*Service, *Service) {
 		s := w.service(memoryStore(t), nil)
 		return s, s
 	}
 	return []shape{
 		{"same key", sameService, 1},
 		{"concurrent", sameService, 4},
-		{"second replica over Redis", func(t *testing.T, w *world) (*Service, *Service) {
+		{"second replica over Redis", func(t *testing.T, w *testbed) (*Service, *Service) {
 			opts, err := redis.ParseURL(redistest.Start(t))
 			require.NoError(t, err)
 			newReplica := func() *Service {
@@ -130,7 +130,7 @@ func TestExactlyOnce(t *testing.T) {
 		for _, sc := range scenarios() {
 			for _, ft := range faultList {
 				t.Run(fmt.Sprintf("%s/%s/%s", sh.name, sc.name, faultNames[ft]), func(t *testing.T) {
-					w := newWorld(t)
+					w := newTestbed(t)
 					first, retry := sh.replicas(t, w)
 					call := sc.arrange(w, first)
 					before := w.sb.Calls(sc.endpoint)
@@ -193,7 +193,7 @@ func checkFirstAnswer(t *testing.T, ft fault, err error) {
 
 // A write that panics releases its key, or every retry would wait on it.
 func TestPanickingWriteReleasesItsKey(t *testing.T) {
-	w := newWorld(t)
+	w := newTestbed(t)
 	store := memoryStore(t)
 	s := w.service(store, nil)
 	boom := command[int]{name: "boom", input: 1, validate: nothingToCheck,
@@ -210,7 +210,7 @@ func TestPanickingWriteReleasesItsKey(t *testing.T) {
 
 // A failing store is the gateway's trouble, said as such, and nothing is sent.
 func TestStoreFailureIsNotTheClientsFault(t *testing.T) {
-	w := newWorld(t)
+	w := newTestbed(t)
 	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
 	t.Cleanup(func() { client.Close() })
 	s := w.service(idempotency.NewRedis(client, time.Hour, time.Minute), nil)

@@ -16,7 +16,7 @@ import (
 // TestObserveIdempotencyEvents: Options.Observe hears each thing a key does to a keyed write,
 // under the mutation's name: the gateway's idempotency metrics are made of these.
 func TestObserveIdempotencyEvents(t *testing.T) {
-	w := newWorld(t)
+	w := newTestbed(t)
 	notes := w.service(nil, nil).choiceOwners
 	var mu sync.Mutex
 	var heard []string

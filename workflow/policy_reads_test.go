@@ -17,7 +17,7 @@ import (
 func TestPolicyReads(t *testing.T) {
 	const ok, F, NF = "allowed", "FORBIDDEN", "NOT_FOUND"
 	hidden := forbidden("hidden")
-	w := newWorld(t)
+	w := newTestbed(t)
 	s := w.service(memoryStore(t), nil)
 	st := w.leave()
 	table := []struct {
@@ -88,7 +88,7 @@ func TestPolicyReads(t *testing.T) {
 // result codes the vendor leaves undefined: a manager's approval at a node that allows no revoke
 // is refused before any Revoke is sent.
 func TestRevokeIsWeDasWord(t *testing.T) {
-	w := newWorld(t)
+	w := newTestbed(t)
 	s := w.service(memoryStore(t), nil)
 	st := w.leave()
 	managed := w.approve(upstream.ID(st.instance), "wangfang") // the managers' node allows no approver revoke

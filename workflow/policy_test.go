@@ -24,7 +24,7 @@ type leaveState struct {
 	instance, starterTask, approved, pending, message string
 }
 
-func (w *world) leave() leaveState {
+func (w *testbed) leave() leaveState {
 	started := w.start("lihua", "leave_request")
 	approved := w.openTask(started.FlowInstanceID, "kongtest")
 	_, err := w.direct.CompleteTask(context.Background(), &upstream.CompleteTaskRequest{TaskID: upstream.ID(approved),
@@ -39,7 +39,7 @@ func (w *world) leave() leaveState {
 
 // choiceState: lihua started an expense claim; liuyang handled it (copying chenjing), which asks
 // liuyang to choose the reviewer among zhaolei, huangmin and zhouqiang, who hold pending tasks.
-func (w *world) choice(s *Service) (instance string, pending string) {
+func (w *testbed) choice(s *Service) (instance string, pending string) {
 	started := w.start("lihua", "expense_claim")
 	done, err := w.as(s, w.actor("liuyang")).CompleteTask(context.Background(), "", CompleteTask{TaskID: w.openTask(started.FlowInstanceID, "liuyang"),
 		Action: Approve, CcUserIDs: []string{w.sb.UserID("chenjing")}})
@@ -59,7 +59,7 @@ func (w *world) choice(s *Service) (instance string, pending string) {
 // WeDa on a refusal.
 func TestPolicyTable(t *testing.T) {
 	const ok, F, NF = "allowed", "FORBIDDEN", "NOT_FOUND"
-	type act func(w *world, s *Service, a Actor, st leaveState) error
+	type act func(w *testbed, s *Service, a Actor, st leaveState) error
 	changed := func(_ Changed, err error) error { return err }
 	table := []struct {
 		action   string
@@ -67,33 +67,33 @@ func TestPolicyTable(t *testing.T) {
 		want     []string // by roles' order: starter, assignee, candidate, cc, past approver, stranger, operator
 		do       act
 	}{
-		{"startFlow", "StartFlow", []string{ok, ok, ok, ok, ok, ok, ok}, func(w *world, s *Service, a Actor, _ leaveState) error {
+		{"startFlow", "StartFlow", []string{ok, ok, ok, ok, ok, ok, ok}, func(w *testbed, s *Service, a Actor, _ leaveState) error {
 			_, err := w.as(s, a).StartFlow(context.Background(), "", StartFlow{ProcessKey: "purchase_order"})
 			return err
 		}},
-		{"completeTask", "CompleteTask", []string{F, ok, NF, F, F, NF, F}, func(w *world, s *Service, a Actor, st leaveState) error {
+		{"completeTask", "CompleteTask", []string{F, ok, NF, F, F, NF, F}, func(w *testbed, s *Service, a Actor, st leaveState) error {
 			_, err := w.as(s, a).CompleteTask(context.Background(), "", CompleteTask{TaskID: st.pending, Action: Approve})
 			return err
 		}},
-		{"addCounterSigners", "AddCounterSignAssignee", []string{F, ok, NF, F, F, NF, F}, func(w *world, s *Service, a Actor, st leaveState) error {
+		{"addCounterSigners", "AddCounterSignAssignee", []string{F, ok, NF, F, F, NF, F}, func(w *testbed, s *Service, a Actor, st leaveState) error {
 			return changed(w.as(s, a).AddCounterSigners(context.Background(), "", st.pending, []string{w.sb.UserID("huangmin")}))
 		}},
-		{"rollBackTask", "RollBack", []string{F, ok, NF, F, F, NF, F}, func(w *world, s *Service, a Actor, st leaveState) error {
+		{"rollBackTask", "RollBack", []string{F, ok, NF, F, F, NF, F}, func(w *testbed, s *Service, a Actor, st leaveState) error {
 			return changed(w.as(s, a).RollBackTask(context.Background(), "", RollBack{TaskID: st.pending, TargetNodeID: "approvalNode1661763351191"}))
 		}},
-		{"revokeTask(APPROVER)", "Revoke", []string{F, F, NF, F, ok, NF, F}, func(w *world, s *Service, a Actor, st leaveState) error {
+		{"revokeTask(APPROVER)", "Revoke", []string{F, F, NF, F, ok, NF, F}, func(w *testbed, s *Service, a Actor, st leaveState) error {
 			return changed(w.as(s, a).RevokeTask(context.Background(), "", st.approved, AsApprover))
 		}},
-		{"revokeTask(STARTER)", "Revoke", []string{ok, F, NF, F, F, NF, F}, func(w *world, s *Service, a Actor, st leaveState) error {
+		{"revokeTask(STARTER)", "Revoke", []string{ok, F, NF, F, F, NF, F}, func(w *testbed, s *Service, a Actor, st leaveState) error {
 			return changed(w.as(s, a).RevokeTask(context.Background(), "", st.starterTask, AsStarter))
 		}},
-		{"stopFlow", "StopFlow", []string{ok, F, NF, F, F, NF, ok}, func(w *world, s *Service, a Actor, st leaveState) error {
+		{"stopFlow", "StopFlow", []string{ok, F, NF, F, F, NF, ok}, func(w *testbed, s *Service, a Actor, st leaveState) error {
 			return changed(w.as(s, a).StopFlow(context.Background(), "", st.instance, "test"))
 		}},
-		{"pressInstance", "PressTask", []string{ok, F, NF, F, F, NF, ok}, func(w *world, s *Service, a Actor, st leaveState) error {
+		{"pressInstance", "PressTask", []string{ok, F, NF, F, F, NF, ok}, func(w *testbed, s *Service, a Actor, st leaveState) error {
 			return changed(w.as(s, a).PressInstance(context.Background(), "", st.instance))
 		}},
-		{"markMessages", "UpdateWorkflowMessageStatus", []string{NF, NF, NF, ok, NF, NF, NF}, func(w *world, s *Service, a Actor, st leaveState) error {
+		{"markMessages", "UpdateWorkflowMessageStatus", []string{NF, NF, NF, ok, NF, NF, NF}, func(w *testbed, s *Service, a Actor, st leaveState) error {
 			_, err := w.as(s, a).MarkMessages(context.Background(), "", []string{st.message}, true)
 			return err
 		}},
@@ -107,7 +107,7 @@ func TestPolicyTable(t *testing.T) {
 		writes[row.action] = true
 		for i, r := range roles {
 			t.Run(fmt.Sprintf("%s/%s", row.action, r.role), func(t *testing.T) {
-				w := newWorld(t)
+				w := newTestbed(t)
 				s := w.service(memoryStore(t), nil)
 				var err error
 				var before int64

@@ -248,6 +248,17 @@ func measure(ctx context.Context, o options, q query, api *sandboxAPI, gateways 
 			phase(ctx, client, s.target, o.c, o.warm)
 		}
 	}
+	ups, err := measureRounds(ctx, o, q, api, client, sides, ut)
+	if err != nil {
+		return err
+	}
+	summarize(q, ups, sides)
+	return nil
+}
+
+// measureRounds runs the rounds of one query: the upstream alone, then each gateway, their order
+// alternating from round to round.
+func measureRounds(ctx context.Context, o options, q query, api *sandboxAPI, client *http.Client, sides []*side, ut target) ([]result, error) {
 	var ups []result
 	for round := 1; round <= o.rounds; round++ {
 		u := phase(ctx, client, ut, o.c, o.d)
@@ -263,7 +274,7 @@ func measure(ctx context.Context, o options, q query, api *sandboxAPI, gateways 
 				}
 			}
 			if err := s.round(ctx, o, api, client, path); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		g := sides[0].last
@@ -279,6 +290,11 @@ func measure(ctx context.Context, o options, q query, api *sandboxAPI, gateways 
 			report(s.g.name, s.last.r)
 		}
 	}
+	return ups, nil
+}
+
+// summarize prints a query's figures over every round.
+func summarize(q query, ups []result, sides []*side) {
 	u := merge(ups)
 	g := merge(sides[0].results)
 	fmt.Printf("  %-6s   upstream %8.0f req/s p50 %8s p99 %8s | gateway %s | ratio %.3f\n",
@@ -293,7 +309,6 @@ func measure(ctx context.Context, o options, q query, api *sandboxAPI, gateways 
 		fmt.Printf("  %-6s   the %s process allocated %.0f objects and %.1f KB a query (its own runtime counters: the upstream client included, the sandbox and this load generator not)\n",
 			q.name, s.g.name, perQuery(s.heap.objects, r.n), perQuery(s.heap.bytes, r.n)/1024)
 	}
-	return nil
 }
 
 func report(side string, r result) {

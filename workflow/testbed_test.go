@@ -23,9 +23,9 @@ import (
 	"github.com/wedagraph/gateway/upstream/sandbox"
 )
 
-// world is the domain layer over a sandbox of its own, with no HTTP server of the gateway: the
+// testbed is the domain layer over a sandbox of its own, with no HTTP server of the gateway: the
 // service calls the sandbox through the real client, whose transport can inject faults.
-type world struct {
+type testbed struct {
 	t      *testing.T
 	sb     *sandbox.Server
 	url    string
@@ -33,7 +33,7 @@ type world struct {
 	direct *upstream.Client // straight to the sandbox, to arrange state
 }
 
-func newWorld(t *testing.T) *world {
+func newTestbed(t *testing.T) *testbed {
 	t.Helper()
 	sb := sandbox.New(sandbox.Options{})
 	srv := httptest.NewServer(sb)
@@ -41,12 +41,12 @@ func newWorld(t *testing.T) *world {
 	direct, err := upstream.New(upstream.Config{BaseURL: srv.URL,
 		Tokens: upstream.NewClientCredentials(srv.URL, sandbox.DefaultSecretID, sandbox.DefaultSecretKey, nil)})
 	require.NoError(t, err)
-	return &world{t: t, sb: sb, url: srv.URL, faults: &faults{base: http.DefaultTransport}, direct: direct}
+	return &testbed{t: t, sb: sb, url: srv.URL, faults: &faults{base: http.DefaultTransport}, direct: direct}
 }
 
 // service returns a Service (a replica) over store and notes, calling the sandbox through the
-// world's faults.
-func (w *world) service(store idempotency.Store, notes idempotency.Facts) *Service {
+// testbed's faults.
+func (w *testbed) service(store idempotency.Store, notes idempotency.Facts) *Service {
 	if notes == nil {
 		mem, err := idempotency.NewMemoryFacts(time.Hour, 1000)
 		require.NoError(w.t, err)
@@ -68,7 +68,7 @@ func memoryStore(t *testing.T) *idempotency.Memory {
 }
 
 // session is one gateway operation's session over a fresh client.
-func (w *world) session() *session.Session {
+func (w *testbed) session() *session.Session {
 	c, err := upstream.New(upstream.Config{BaseURL: w.url, Transport: w.faults, Timeout: 5 * time.Second,
 		RetryBaseDelay: time.Millisecond, RetryMaxDelay: 5 * time.Millisecond,
 		Tokens: upstream.NewClientCredentials(w.url, sandbox.DefaultSecretID, sandbox.DefaultSecretKey, nil)})
@@ -77,18 +77,18 @@ func (w *world) session() *session.Session {
 }
 
 // as is the domain for one operation of a on s: a request of its own.
-func (w *world) as(s *Service, a Actor) *Request { return s.For(w.session(), a) }
+func (w *testbed) as(s *Service, a Actor) *Request { return s.For(w.session(), a) }
 
-func (w *world) actor(name string) Actor {
+func (w *testbed) actor(name string) Actor {
 	id := w.sb.UserID(name)
 	require.NotEmpty(w.t, id, name)
 	return Actor{UserID: id, Source: upstream.SourceInternal, Operator: name == "administrator"}
 }
 
-func (w *world) info(name string) upstream.UserInfo { return w.actor(name).info() }
+func (w *testbed) info(name string) upstream.UserInfo { return w.actor(name).info() }
 
 // start starts an instance of a flow as the named user, straight at the sandbox.
-func (w *world) start(starter, processKey string) *upstream.StartFlowResult {
+func (w *testbed) start(starter, processKey string) *upstream.StartFlowResult {
 	ctx := context.Background()
 	flows, err := w.direct.ListDeployedFlows(ctx, upstream.FlowTypeApproval)
 	require.NoError(w.t, err)
@@ -105,7 +105,7 @@ func (w *world) start(starter, processKey string) *upstream.StartFlowResult {
 }
 
 // openTask is the named user's open task in an instance.
-func (w *world) openTask(instanceID upstream.ID, name string) string {
+func (w *testbed) openTask(instanceID upstream.ID, name string) string {
 	me := w.info(name)
 	res, err := w.direct.GetFlowInstanceTasks(context.Background(), &upstream.InstanceTasksRequest{InstanceID: instanceID,
 		TaskAssignee: &me, TaskStatus: upstream.TaskTodo})
@@ -115,7 +115,7 @@ func (w *world) openTask(instanceID upstream.ID, name string) string {
 }
 
 // approve approves the named user's open task, straight at the sandbox.
-func (w *world) approve(instanceID upstream.ID, name string) string {
+func (w *testbed) approve(instanceID upstream.ID, name string) string {
 	task := w.openTask(instanceID, name)
 	_, err := w.direct.CompleteTask(context.Background(), &upstream.CompleteTaskRequest{TaskID: upstream.ID(task),
 		ButtonAction: upstream.ActionApprove, Approver: w.info(name)})

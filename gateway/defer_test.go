@@ -3,20 +3,13 @@ package gateway_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,97 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wedagraph/gateway/examples"
-	"github.com/wedagraph/gateway/gateway"
-	"github.com/wedagraph/gateway/upstream"
 )
-
-// gatedTransport holds every upstream call to one endpoint until the test opens the gate, so a
-// test can read what the gateway sent while that call had not yet ended: ordering, not timing.
-type gatedTransport struct {
-	base     http.RoundTripper
-	endpoint string        // the last path segment to hold, e.g. ListProcessInstancesCount
-	arrived  chan struct{} // one value per held call, sent as it reaches the gate
-	open     chan struct{} // closed to let the held calls through
-	once     sync.Once
-	hold     atomic.Bool // whether calls to the endpoint are held; true from newGate
-
-	mu     sync.Mutex
-	opened bool
-	ended  int // held calls that have come back from the upstream
-	left   int // held calls whose context ended at the gate (their operation was stopped)
-}
-
-func newGate(endpoint string) *gatedTransport {
-	g := &gatedTransport{endpoint: endpoint, arrived: make(chan struct{}, 100), open: make(chan struct{})}
-	g.hold.Store(true)
-	return g
-}
-
-// install wraps the harness's transport; pass it as a config mutation.
-func (g *gatedTransport) install(t *testing.T) func(*gateway.Config) {
-	t.Cleanup(g.release) // never leave a request hanging past the test
-	return func(c *gateway.Config) {
-		g.base = c.UpstreamTransport
-		if g.base == nil {
-			g.base = upstream.NewTransport() // what the gateway uses when the config names none
-		}
-		c.UpstreamTransport = g
-	}
-}
-
-func (g *gatedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if !g.hold.Load() || !strings.HasSuffix(r.URL.Path, "/"+g.endpoint) {
-		return g.base.RoundTrip(r)
-	}
-	g.arrived <- struct{}{}
-	select {
-	case <-g.open:
-	case <-r.Context().Done():
-		g.mu.Lock()
-		g.left++
-		g.mu.Unlock()
-		return nil, r.Context().Err()
-	}
-	resp, err := g.base.RoundTrip(r)
-	g.mu.Lock()
-	g.ended++
-	g.mu.Unlock()
-	return resp, err
-}
-
-// waitArrived waits until a held call has reached the gate. The bound only keeps a broken
-// gateway from hanging the test; no result depends on how long this takes.
-func (g *gatedTransport) waitArrived(t *testing.T) {
-	t.Helper()
-	select {
-	case <-g.arrived:
-	case <-time.After(2 * time.Minute):
-		t.Fatal("the deferred upstream call never reached the gate")
-	}
-}
-
-func (g *gatedTransport) release() {
-	g.once.Do(func() {
-		g.mu.Lock()
-		g.opened = true
-		g.mu.Unlock()
-		close(g.open)
-	})
-}
-
-// stopped reports how many held calls were stopped at the gate.
-func (g *gatedTransport) stopped() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.left
-}
-
-// state reports whether the gate was opened and how many held calls have ended.
-func (g *gatedTransport) state() (opened bool, ended int) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.opened, g.ended
-}
 
 // deferCounts asks for the viewer's name at once and the box counts (ListProcessInstancesCount)
 // in a deferred fragment.
@@ -430,105 +333,4 @@ func TestDeferWholeAnswerForJSONClients(t *testing.T) {
 		assert.Equal(t, "NOT_FOUND", res.Errors[0].Extensions["code"])
 		assert.NotContains(t, string(raw), "hasNext")
 	})
-}
-
-// TestDeferMerosReadsFirstPart runs a real client library: node reads the multipart answer with
-// meros (what Apollo Client and urql use) and reports the first part while the deferred field's
-// upstream call is still held at the gate; only then does the test let that call end and the
-// reader go on. scripts/test-clients installs clients/ (npm ci) and requires this test
-// (REQUIRE_CLIENTS=1); without node or clients/node_modules it is skipped.
-func TestDeferMerosReadsFirstPart(t *testing.T) {
-	node := nodeWithClients(t)
-	gate := newGate("ListProcessInstancesCount")
-	h := newHarness(t, gate.install(t))
-
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a bound on a hung node, not a measurement
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "defer/read-deferred.mjs", h.srv.URL+"/graphql", h.me)
-	cmd.Dir = filepath.Join("..", "clients")
-	cmd.Env = append(os.Environ(), "QUERY="+deferCounts)
-	cmd.WaitDelay = 5 * time.Second
-	stderr := &syncBuffer{}
-	cmd.Stderr = stderr
-	stdin, err := cmd.StdinPipe()
-	require.NoError(t, err)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
-	lines := bufio.NewScanner(stdout)
-	lines.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	next := func(prefix string) string {
-		require.True(t, lines.Scan(), "node ended early: %s", stderr.String())
-		line := lines.Text()
-		require.True(t, strings.HasPrefix(line, prefix+" "), "want %q, got %q; stderr: %s", prefix, line, stderr.String())
-		return strings.TrimPrefix(line, prefix+" ")
-	}
-
-	first := decodePart(t, []byte(next("first")))
-	opened, ended := gate.state()
-	require.False(t, opened, "meros handed over the first part before the deferred call was let through")
-	require.Zero(t, ended)
-	assert.Contains(t, string(first.Data), `"name":"kongtest"`)
-	require.NotNil(t, first.HasNext)
-	assert.True(t, *first.HasNext)
-
-	gate.waitArrived(t)
-	gate.release()
-	_, err = io.WriteString(stdin, "go\n")
-	require.NoError(t, err)
-
-	rest := decodePart(t, []byte(next("part")))
-	require.Len(t, rest.Incremental, 1)
-	assert.Equal(t, "counts", rest.Incremental[0].Label)
-	var result struct {
-		Data struct {
-			Viewer struct {
-				User           struct{ Name string }
-				WorkItemCounts *struct{ Todo, Done int }
-			}
-		}
-		Errors []any
-	}
-	require.NoError(t, json.Unmarshal([]byte(next("result")), &result))
-	assert.Equal(t, "kongtest", result.Data.Viewer.User.Name)
-	require.NotNil(t, result.Data.Viewer.WorkItemCounts, "merged from the later part")
-	assert.Equal(t, 24, result.Data.Viewer.WorkItemCounts.Todo)
-	assert.Empty(t, result.Errors)
-	require.NoError(t, cmd.Wait(), stderr.String())
-}
-
-// nodeWithClients finds node and clients/ installed, or skips (fails with REQUIRE_CLIENTS=1).
-func nodeWithClients(t *testing.T) string {
-	node, err := exec.LookPath("node")
-	if err == nil {
-		if _, err = os.Stat(filepath.Join("..", "clients", "node_modules", "meros")); err != nil {
-			err = fmt.Errorf("clients/ is not installed (cd clients && npm ci): %w", err)
-		}
-	}
-	if err != nil {
-		if os.Getenv("REQUIRE_CLIENTS") != "" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-	return node
-}
-
-// syncBuffer is a bytes.Buffer that a process may write while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
