@@ -62,6 +62,7 @@ func labelDocument(doc *ast.QueryDocument) {
 		for _, sel := range set {
 			switch s := sel.(type) {
 			case *ast.Field:
+				s.SelectionSet = hoistNestedDefers(s.SelectionSet)
 				walk(s.SelectionSet)
 			case *ast.InlineFragment:
 				label(s.Directives)
@@ -72,11 +73,50 @@ func labelDocument(doc *ast.QueryDocument) {
 		}
 	}
 	for _, op := range doc.Operations {
+		op.SelectionSet = hoistNestedDefers(op.SelectionSet)
 		walk(op.SelectionSet)
 	}
 	for _, f := range doc.Fragments {
+		f.SelectionSet = hoistNestedDefers(f.SelectionSet)
 		walk(f.SelectionSet)
 	}
+}
+
+// hoistNestedDefers moves a deferred inline fragment that stands directly in another one (the
+// same object: `... @defer { a ... @defer { b } }`) out beside it. gqlgen gives each field of
+// the inner fragment to both labels, and the outer part, which is ready first, carries them: the
+// inner part then comes empty, and a client that counts its parts (Apollo Client) finishes one
+// part early. Beside each other, each part carries its own fields. The outer fragment's type
+// condition and @skip / @include stay with what is moved.
+func hoistNestedDefers(set ast.SelectionSet) ast.SelectionSet {
+	for i := 0; i < len(set); i++ { // set grows as fragments are moved out: they are looked at too
+		outer, ok := set[i].(*ast.InlineFragment)
+		if !ok || outer.Directives.ForName("defer") == nil {
+			continue
+		}
+		kept := outer.SelectionSet[:0:0]
+		for _, sel := range outer.SelectionSet {
+			inner, ok := sel.(*ast.InlineFragment)
+			if !ok || inner.Directives.ForName("defer") == nil {
+				kept = append(kept, sel)
+				continue
+			}
+			var conditions ast.DirectiveList
+			for _, d := range outer.Directives {
+				if d.Name == "skip" || d.Name == "include" {
+					conditions = append(conditions, d)
+				}
+			}
+			if outer.TypeCondition == "" && len(conditions) == 0 {
+				set = append(set, inner)
+				continue
+			}
+			set = append(set, &ast.InlineFragment{TypeCondition: outer.TypeCondition, Directives: conditions,
+				SelectionSet: ast.SelectionSet{inner}, ObjectDefinition: outer.ObjectDefinition, Position: inner.Position})
+		}
+		outer.SelectionSet = kept
+	}
+	return set
 }
 
 // clientLabel is the label the client gave the @defer that LabelDefers labelled l ("" for none).

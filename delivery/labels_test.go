@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 )
@@ -53,6 +54,31 @@ func TestEveryDeferGetsItsOwnLabel(t *testing.T) {
 	for _, l := range labels {
 		given = append(given, clientLabel(l))
 	}
-	assert.Equal(t, []string{"", "x", "x", "", ""}, given)
+	assert.ElementsMatch(t, []string{"", "x", "x", "", ""}, given)
 	assert.Equal(t, "plain", clientLabel("plain"), "a label not given here is left alone")
+}
+
+// A deferred fragment directly in another stands beside it once labelled, with the outer one's
+// type condition and @include: each part then carries its own fields.
+func TestNestedDefersAreHoisted(t *testing.T) {
+	doc, err := parser.ParseQuery(&ast.Source{Input: `
+		query($on: Boolean!) { a { ... @defer { b ... @defer { c } } ... on A @include(if: $on) @defer { d ... @defer { e } } } }`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	labelDocument(doc)
+	a := doc.Operations[0].SelectionSet[0].(*ast.Field)
+	require.Len(t, a.SelectionSet, 4)
+	for _, sel := range a.SelectionSet {
+		f := sel.(*ast.InlineFragment)
+		for _, child := range f.SelectionSet {
+			if inner, ok := child.(*ast.InlineFragment); ok && f.Directives.ForName("defer") != nil {
+				assert.Nil(t, inner.Directives.ForName("defer"), "a deferred fragment directly in another")
+			}
+		}
+	}
+	wrapper := a.SelectionSet[3].(*ast.InlineFragment)
+	assert.Equal(t, "A", wrapper.TypeCondition)
+	assert.NotNil(t, wrapper.Directives.ForName("include"))
+	assert.Nil(t, wrapper.Directives.ForName("defer"), "the wrapper itself is not deferred")
 }

@@ -81,11 +81,11 @@ func multipartPart(resp *graphql.Response, first, last bool) []byte {
 	b.WriteString("Content-Type: application/json\r\n\r\n")
 	var body any = resp
 	if !first {
-		hasNext := !last
 		body = struct {
-			Incremental []*graphql.Response `json:"incremental"`
-			HasNext     bool                `json:"hasNext"`
-		}{[]*graphql.Response{resp}, hasNext}
+			Incremental []incrementalItem `json:"incremental"`
+			HasNext     bool              `json:"hasNext"`
+		}{[]incrementalItem{{Data: resp.Data, Path: resp.Path, Label: resp.Label, Errors: resp.Errors,
+			Extensions: resp.Extensions}}, !last}
 	}
 	data, err := json.Marshal(body)
 	if err != nil {
@@ -98,4 +98,13 @@ func multipartPart(resp *graphql.Response, first, last bool) []byte {
 	}
 	b.WriteString("\r\n")
 	return b.Bytes()
+}
+
+// incrementalItem is one deferred fragment in a part: hasNext belongs to the part, not to it.
+type incrementalItem struct {
+	Data       json.RawMessage `json:"data"`
+	Path       ast.Path        `json:"path,omitempty"`
+	Label      string          `json:"label,omitempty"`
+	Errors     gqlerror.List   `json:"errors,omitempty"`
+	Extensions map[string]any  `json:"extensions,omitempty"`
 }
