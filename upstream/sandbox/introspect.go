@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 )
 
 // The sandbox's own paths, for load harnesses and tests that run it as a separate process:
@@ -26,16 +27,21 @@ type TracedRequest struct {
 	Path   string `json:"path"`
 	Query  string `json:"query"`
 	Body   string `json:"body"`
+	// AtMicros is when it arrived, in microseconds since the trace began: with every answer
+	// delayed (-latency), it tells the requests a read waited for from those sent beside it.
+	AtMicros int64 `json:"at_us"`
 }
 
 type tracer struct {
-	mu   sync.Mutex
-	on   bool
-	reqs []TracedRequest
+	mu    sync.Mutex
+	on    bool
+	began time.Time
+	reqs  []TracedRequest
 }
 
 // record keeps r (and restores its body for the handler) when a trace is on.
 func (t *tracer) record(r *http.Request) {
+	arrived := time.Now()
 	t.mu.Lock()
 	on := t.on && len(t.reqs) < maxTraced
 	t.mu.Unlock()
@@ -47,14 +53,15 @@ func (t *tracer) record(r *http.Request) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.on && len(t.reqs) < maxTraced {
-		t.reqs = append(t.reqs, TracedRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body)})
+		t.reqs = append(t.reqs, TracedRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: string(body),
+			AtMicros: arrived.Sub(t.began).Microseconds()})
 	}
 }
 
 func (t *tracer) start() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.on, t.reqs = true, nil
+	t.on, t.began, t.reqs = true, time.Now(), nil
 }
 
 func (t *tracer) stop() []TracedRequest {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,6 +26,9 @@ func TestTraceRecordsTheRequestsItServed(t *testing.T) {
 	r.post(t, "ListDeployedFlows", `{"FlowType":1}`) // before the trace: not recorded
 	status, _ := r.do(t, http.MethodPost, "/_sandbox/trace", "", nil)
 	require.Equal(t, http.StatusNoContent, status)
+	// The second request is sent after the first's answer, which waits 30ms: it arrives at
+	// least that much later, whatever the machine's speed.
+	r.sb.SetLatency("ListProcessInstances", 30*time.Millisecond, 0)
 	body := `{"UserInfo":` + r.userJSON("kongtest") + `,"PageType":"TODO","PageSize":20}`
 	r.post(t, "ListProcessInstances", body)
 	r.do(t, http.MethodGet, "/weda/odata/v1/prod/sys_user?$top=2", "",
@@ -32,7 +36,10 @@ func TestTraceRecordsTheRequestsItServed(t *testing.T) {
 
 	status, out := r.do(t, http.MethodGet, "/_sandbox/trace", "", nil)
 	require.Equal(t, http.StatusOK, status, out)
-	var got []struct{ Method, Path, Query, Body string }
+	var got []struct {
+		Method, Path, Query, Body string
+		At                        int64 `json:"at_us"`
+	}
 	require.NoError(t, json.Unmarshal([]byte(out), &got))
 	require.Len(t, got, 2)
 	assert.Equal(t, http.MethodPost, got[0].Method)
@@ -40,6 +47,8 @@ func TestTraceRecordsTheRequestsItServed(t *testing.T) {
 	assert.Equal(t, body, got[0].Body, "the exact bytes")
 	assert.Equal(t, "/weda/odata/v1/prod/sys_user", got[1].Path)
 	assert.Equal(t, "$top=2", got[1].Query)
+	assert.GreaterOrEqual(t, got[0].At, int64(0))
+	assert.GreaterOrEqual(t, got[1].At-got[0].At, int64(30_000), "arrivals in microseconds since the trace began")
 
 	// Reading the trace ends it.
 	r.post(t, "ListDeployedFlows", `{"FlowType":1}`)
