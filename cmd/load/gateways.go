@@ -8,14 +8,14 @@ import (
 	"regexp"
 )
 
-// gateway is one gateway process under measurement: the build being measured, or (-base)
-// another build started beside it over the same sandbox, so that two builds are compared in
-// the same rounds on the same machine rather than across runs.
+// gateway is one GraphQL server under measurement: the build being measured, (-base) another
+// build started beside it over the same sandbox, so that two builds are compared in the same
+// rounds on the same machine rather than across runs, or (-peers) another runtime.
 type gateway struct {
-	name  string // "gateway" or "base"
+	name  string // "gateway", "base" or the peer's
 	proc  *proc
 	url   string
-	admin string // its METRICS_ADDR: allocation counters, and profiles with -cpuprofile
+	admin string // its METRICS_ADDR: allocation counters, and profiles with -cpuprofile; "" for a peer
 	log   string
 }
 
@@ -37,7 +37,7 @@ func startGateway(ctx context.Context, name, bin, dir string, env []string, prof
 	return &gateway{name: name, proc: p, url: "http://127.0.0.1:" + p.lines["port"], admin: admin, log: log}, nil
 }
 
-// side is one gateway's rounds of one query.
+// side is one server's rounds of one query.
 type side struct {
 	g       *gateway
 	target  target
@@ -64,9 +64,11 @@ func (s *side) round(ctx context.Context, o options, api *sandboxAPI, client *ht
 		return err
 	}
 	s.g.proc.resetPeakRSS()
-	heapBefore, err := allocations(ctx, s.g.admin)
-	if err != nil {
-		return err
+	var heapBefore, heapAfter heapCounters
+	if s.g.admin != "" { // a gateway, not a peer
+		if heapBefore, err = allocations(ctx, s.g.admin); err != nil {
+			return err
+		}
 	}
 	var profiled <-chan error
 	if profilePath != "" {
@@ -82,9 +84,10 @@ func (s *side) round(ctx context.Context, o options, api *sandboxAPI, client *ht
 	if err != nil {
 		return err
 	}
-	heapAfter, err := allocations(ctx, s.g.admin)
-	if err != nil {
-		return err
+	if s.g.admin != "" {
+		if heapAfter, err = allocations(ctx, s.g.admin); err != nil {
+			return err
+		}
 	}
 	rss, err := s.g.proc.peakRSS()
 	if err != nil {

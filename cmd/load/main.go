@@ -42,6 +42,8 @@ type options struct {
 	// profiles, when set, is a directory: each query's first gateway round is CPU-profiled into
 	// <query>.pprof there (PGO: go tool pprof -proto dir/*.pprof > default.pgo).
 	profiles string
+	peers    *peersFile    // -peers, or nil
+	latency  time.Duration // the sandbox's delay of every answer (0: none)
 }
 
 func main() {
@@ -58,27 +60,42 @@ func main() {
 	memory := flag.Bool("memory", false, "measure instead the memory a WebSocket and an operation in flight cost the gateway (with -conns, -c, -d, -latency)")
 	var mo memoryOptions
 	flag.IntVar(&mo.conns, "conns", 1000, "-memory: the WebSockets to open")
-	flag.DurationVar(&mo.latency, "latency", 200*time.Millisecond, "-memory: the sandbox's delay of every answer")
+	flag.DurationVar(&o.latency, "latency", 0, "the sandbox's delay of every answer: each query's ideal latency is then its waves of dependent calls × this (-memory: default 200ms)")
+	peersPath := flag.String("peers", "", "a JSON file of other GraphQL servers to start over the same sandbox and measure in the same rounds (see peers.go)")
 	flag.Parse()
+	if *peersPath != "" {
+		f, err := readPeers(*peersPath)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(2)
+		}
+		o.peers = f
+	}
 	for _, n := range strings.Split(*names, ",") {
 		q, ok := findQuery(strings.TrimSpace(n))
 		if !ok {
 			fmt.Fprintf(os.Stderr, "load: unknown query %q\n", n)
 			os.Exit(2)
 		}
+		if o.peers != nil && o.peers.Gateway[q.name] != "" {
+			q.text = o.peers.Gateway[q.name]
+		}
 		o.queries = append(o.queries, q)
 	}
 	if *gwEnv != "" {
 		o.env = strings.Split(*gwEnv, ",")
 	}
-	if o.c < 1 || o.c > 1000 || o.d <= 0 || o.d > 10*time.Minute || o.rounds < 1 || o.rounds > 20 {
-		fmt.Fprintln(os.Stderr, "load: want 1 ≤ -c ≤ 1000, 0 < -d ≤ 10m, 1 ≤ -rounds ≤ 20")
+	if o.c < 1 || o.c > 1000 || o.d <= 0 || o.d > 10*time.Minute || o.rounds < 1 || o.rounds > 20 || o.latency < 0 || o.latency > time.Minute {
+		fmt.Fprintln(os.Stderr, "load: want 1 ≤ -c ≤ 1000, 0 < -d ≤ 10m, 1 ≤ -rounds ≤ 20, 0 ≤ -latency ≤ 1m")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if *memory {
-		mo.c, mo.d, mo.env = o.c, o.d, o.env
+		mo.c, mo.d, mo.env, mo.latency = o.c, o.d, o.env, o.latency
+		if mo.latency == 0 {
+			mo.latency = 200 * time.Millisecond
+		}
 		if err := memoryRun(ctx, o.bin, mo); err != nil {
 			fmt.Fprintln(os.Stderr, "load:", err)
 			os.Exit(1)
@@ -112,7 +129,7 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	sb, err := start(ctx, "sandbox", bin, []string{"sandbox", "-addr", "127.0.0.1:0"}, nil, filepath.Join(dir, "sandbox.log"),
+	sb, err := start(ctx, "sandbox", bin, []string{"sandbox", "-addr", "127.0.0.1:0", "-latency", o.latency.String()}, nil, filepath.Join(dir, "sandbox.log"),
 		map[string]*regexp.Regexp{"url": regexp.MustCompile(`listening on (http://\S+)`), "demo": regexp.MustCompile(`demo user \S+: (\d+)`)})
 	if err != nil {
 		return err
@@ -158,16 +175,29 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	var peers []*peer
+	if o.peers != nil {
+		if peers, err = startPeers(ctx, o.peers, dir, sb.lines["url"], api.token); err != nil {
+			return err
+		}
+		defer stopPeers(peers)
+	}
 	demo := sb.lines["demo"]
 	fmt.Printf("weda-gateway load: %d connections, %s × %d rounds (alternating upstream alone / gateway); load average %s\n",
 		o.c, o.d, o.rounds, loadavg())
+	if o.latency > 0 {
+		fmt.Printf("the sandbox answers every call after %s\n", o.latency)
+	}
 	for _, g := range gateways {
 		fmt.Printf("%s %s (log %s)\n", g.name, g.url, g.log)
+	}
+	for _, p := range peers {
+		fmt.Printf("peer %s %s (log %s)\n", p.spec.Name, p.spec.URL, filepath.Join(dir, p.spec.Name+".log"))
 	}
 	fmt.Printf("sandbox %s, %d seeded users, demo user %s\n", api.base, len(users), demo)
 	client := newClient(o.c)
 	for _, q := range o.queries {
-		if err := measure(ctx, o, q, api, gateways, client, demo, users); err != nil {
+		if err := measure(ctx, o, q, api, gateways, peers, client, demo, users); err != nil {
 			return fmt.Errorf("query %s: %w", q.name, err)
 		}
 	}
@@ -179,7 +209,7 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
-func measure(ctx context.Context, o options, q query, api *sandboxAPI, gateways []*gateway, client *http.Client,
+func measure(ctx context.Context, o options, q query, api *sandboxAPI, gateways []*gateway, peers []*peer, client *http.Client,
 	demo string, users []string) error {
 	var vars map[string]any
 	if q.needsInstance {
@@ -204,6 +234,17 @@ func measure(ctx context.Context, o options, q query, api *sandboxAPI, gateways 
 			return err
 		}
 		sides[i] = &side{g: g, target: t}
+	}
+	for _, p := range peers {
+		text, ok := p.spec.Queries[q.name]
+		if !ok {
+			continue
+		}
+		t, err := peerTarget(p, text, vars, viewers)
+		if err != nil {
+			return err
+		}
+		sides = append(sides, &side{g: &gateway{name: p.spec.Name, proc: p.proc, url: p.spec.URL}, target: t})
 	}
 	gt := sides[0].target
 	// Once cold and traced, once for every other viewer to warm the gateway's caches, then once
@@ -242,6 +283,12 @@ func measure(ctx context.Context, o options, q query, api *sandboxAPI, gateways 
 	}
 	fmt.Printf("\n%s: %s; %d viewer(s)\n  alone it makes %d upstream calls: %s (the first time: %d: %s); baseline: %s alone\n",
 		q.name, q.about, len(viewers), len(traced), summary(traced), len(cold), summary(cold), q.baseline)
+	var ideal time.Duration
+	if o.latency > 0 {
+		w := waves(traced, o.latency)
+		ideal = time.Duration(w) * o.latency
+		fmt.Printf("  in %d wave(s) of calls, each waiting for the one before: ideal latency %d × %s = %s\n", w, w, o.latency, ideal)
+	}
 	if o.warm > 0 {
 		phase(ctx, client, ut, o.c, o.warm)
 		for _, s := range sides {
@@ -252,7 +299,7 @@ func measure(ctx context.Context, o options, q query, api *sandboxAPI, gateways 
 	if err != nil {
 		return err
 	}
-	summarize(q, ups, sides)
+	summarize(q, ups, sides, ideal)
 	return nil
 }
 
@@ -265,7 +312,7 @@ func measureRounds(ctx context.Context, o options, q query, api *sandboxAPI, cli
 		ups = append(ups, u)
 		for _, s := range rotated(sides, round) {
 			path := ""
-			if o.profiles != "" && round == 1 {
+			if o.profiles != "" && round == 1 && s.g.admin != "" {
 				// DIR/B.pprof, and DIR/base/B.pprof for the base build: a PGO profile merged
 				// from DIR/*.pprof must not take in the other build's.
 				path = filepath.Join(o.profiles, q.name+".pprof")
@@ -280,10 +327,10 @@ func measureRounds(ctx context.Context, o options, q query, api *sandboxAPI, cli
 		g := sides[0].last
 		fmt.Printf("  round %d  upstream %8.0f req/s p50 %8s p99 %8s | gateway %s | ratio %.3f  (load %s)\n",
 			round, u.rate(), ms(u.pct(0.5)), ms(u.pct(0.99)), line(g.r, g.calls, g.rss, "RSS"), g.r.rate()/u.rate(), loadavg())
-		if len(sides) > 1 {
-			b := sides[1].last
-			fmt.Printf("  round %d  %49s | base    %s | ratio %.3f, gateway ÷ base %.3f\n",
-				round, "", line(b.r, b.calls, b.rss, "RSS"), b.r.rate()/u.rate(), g.r.rate()/b.r.rate())
+		for _, s := range sides[1:] {
+			b := s.last
+			fmt.Printf("  round %d  %49s | %-7s %s | ratio %.3f, gateway ÷ %s %.3f\n",
+				round, "", s.g.name, line(b.r, b.calls, b.rss, "RSS"), b.r.rate()/u.rate(), s.g.name, g.r.rate()/b.r.rate())
 		}
 		report("upstream", u)
 		for _, s := range sides {
@@ -293,18 +340,30 @@ func measureRounds(ctx context.Context, o options, q query, api *sandboxAPI, cli
 	return ups, nil
 }
 
-// summarize prints a query's figures over every round.
-func summarize(q query, ups []result, sides []*side) {
+// summarize prints a query's figures over every round, and with an ideal latency (-latency),
+// what each side adds to it.
+func summarize(q query, ups []result, sides []*side, ideal time.Duration) {
 	u := merge(ups)
 	g := merge(sides[0].results)
 	fmt.Printf("  %-6s   upstream %8.0f req/s p50 %8s p99 %8s | gateway %s | ratio %.3f\n",
 		q.name, u.rate(), ms(u.pct(0.5)), ms(u.pct(0.99)), line(g, sides[0].calls, sides[0].peak, "peak RSS"), g.rate()/u.rate())
-	if len(sides) > 1 {
-		b := merge(sides[1].results)
-		fmt.Printf("  %-6s   %49s | base    %s | ratio %.3f, gateway ÷ base %.3f\n",
-			q.name, "", line(b, sides[1].calls, sides[1].peak, "peak RSS"), b.rate()/u.rate(), g.rate()/b.rate())
+	for _, s := range sides[1:] {
+		b := merge(s.results)
+		fmt.Printf("  %-6s   %49s | %-7s %s | ratio %.3f, gateway ÷ %s: req/s %.3f, p99 %.3f\n",
+			q.name, "", s.g.name, line(b, s.calls, s.peak, "peak RSS"), b.rate()/u.rate(), s.g.name,
+			g.rate()/b.rate(), float64(g.pct(0.99))/float64(b.pct(0.99)))
+	}
+	if ideal > 0 {
+		for _, s := range sides {
+			r := merge(s.results)
+			fmt.Printf("  %-6s   %s over the ideal %s: p50 %+.2fms, p99 %+.2fms\n",
+				q.name, s.g.name, ms(ideal), float64((r.pct(0.5)-ideal).Microseconds())/1000, float64((r.pct(0.99)-ideal).Microseconds())/1000)
+		}
 	}
 	for _, s := range sides {
+		if s.g.admin == "" { // a peer: no Go runtime counters
+			continue
+		}
 		r := merge(s.results)
 		fmt.Printf("  %-6s   the %s process allocated %.0f objects and %.1f KB a query (its own runtime counters: the upstream client included, the sandbox and this load generator not)\n",
 			q.name, s.g.name, perQuery(s.heap.objects, r.n), perQuery(s.heap.bytes, r.n)/1024)

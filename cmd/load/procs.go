@@ -17,7 +17,7 @@ import (
 	"time"
 )
 
-// proc is a process the harness started: the sandbox or the gateway.
+// proc is a process the harness started: the sandbox, a gateway or a peer.
 type proc struct {
 	name  string
 	cmd   *exec.Cmd
@@ -50,7 +50,7 @@ func build(ctx context.Context, dir string) (string, error) {
 }
 
 // start runs bin with args and env (nothing inherited but PATH, HOME and TMPDIR), its stderr
-// going to logPath, and waits until its stdout has matched every pattern in ready.
+// going to logPath, and waits until its stdout has matched every pattern in ready (if any).
 func start(ctx context.Context, name, bin string, args, env []string, logPath string, ready map[string]*regexp.Regexp) (*proc, error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
@@ -80,7 +80,10 @@ func start(ctx context.Context, name, bin string, args, env []string, logPath st
 		defer close(exited)
 		defer logf.Close()
 		sc := bufio.NewScanner(stdout)
-		done := false
+		done := len(ready) == 0 // nothing to wait for
+		if done {
+			close(found)
+		}
 		for sc.Scan() {
 			if done {
 				continue
