@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,9 +106,10 @@ func BenchmarkConcurrentTodoTasks(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
 
-// BenchmarkInboxAt20msUpstream: the inbox screen with every upstream call taking 20 ms and no
-// shared cache, so each run makes its three waves (the list, the calls per item, the user
-// batch). It reports the time a screen takes beyond those 60 ms: what the gateway itself adds.
+// BenchmarkInboxAt20msUpstream: the inbox screen with every upstream call taking 20 ms. It
+// reports the time a screen takes beyond its waves of calls (the list and the counts; the 40
+// calls per item; the user batch, when the users are not known yet, as with the reference cache
+// off here): what the gateway itself adds. The load harness measures the same out of process (-latency).
 func BenchmarkInboxAt20msUpstream(b *testing.B) {
 	const wave = 20 * time.Millisecond
 	h := newHarness(b, func(c *gateway.Config) { c.Limits.RateRequests, c.ReferenceTTL = 0, 0 })
@@ -139,6 +141,18 @@ func BenchmarkInboxAt20msUpstream(b *testing.B) {
 	}
 	b.StopTimer()
 	perOp := b.Elapsed() / time.Duration(b.N)
-	b.ReportMetric(float64(perOp-3*wave)/float64(time.Millisecond), "ms-beyond-3-waves")
-	b.ReportMetric(float64(len(h.calls.calls()))/float64(b.N), "upstream-calls/op")
+	calls := h.calls.calls()
+	users := 0
+	for _, c := range calls {
+		if strings.HasPrefix(c, "sys_user") {
+			users++
+		}
+	}
+	waves := 2
+	if users >= b.N { // each screen waited for its user batch
+		waves = 3
+	}
+	b.ReportMetric(float64(perOp-time.Duration(waves)*wave)/float64(time.Millisecond), "ms-beyond-its-waves")
+	b.ReportMetric(float64(waves), "waves")
+	b.ReportMetric(float64(len(calls))/float64(b.N), "upstream-calls/op")
 }
