@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/wedagraph/gateway/auth"
+	"github.com/wedagraph/gateway/internal/duration"
 	"github.com/wedagraph/gateway/live"
 	"github.com/wedagraph/gateway/session"
 	"github.com/wedagraph/gateway/upstream"
@@ -218,7 +219,7 @@ func crossChecks(cfg Config) []string {
 		"one viewer could hold every connection")
 	if wt := cfg.Upstream.Timeout; st.OperationTimeout < wt {
 		errs = append(errs, fmt.Sprintf("OPERATION_TIMEOUT=%s is shorter than WEDA_TIMEOUT=%s: an operation would end "+
-			"before one upstream call may", shortDuration(st.OperationTimeout), shortDuration(wt)))
+			"before one upstream call may", duration.Short(st.OperationTimeout), duration.Short(wt)))
 	}
 	return errs
 }
@@ -275,14 +276,14 @@ func intIn(lo, hi int, field func(*Config) *int) reader {
 
 // durationIn reads a duration from lo to hi; 0 too when zeroOff (a setting that 0 turns off).
 func durationIn(lo, hi time.Duration, zeroOff bool, field func(*Config) *time.Duration) reader {
-	values := fmt.Sprintf("a duration from %s to %s", shortDuration(lo), shortDuration(hi))
+	values := fmt.Sprintf("a duration from %s to %s", duration.Short(lo), duration.Short(hi))
 	if zeroOff {
-		values = fmt.Sprintf("0 (off), or a duration from %s to %s", shortDuration(lo), shortDuration(hi))
+		values = fmt.Sprintf("0 (off), or a duration from %s to %s", duration.Short(lo), duration.Short(hi))
 	}
 	return reader{values, func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || (d < lo && !(zeroOff && d == 0)) || d > hi {
-			return fmt.Errorf("want %s, such as %s", values, shortDuration(max(lo, time.Second)))
+			return fmt.Errorf("want %s, such as %s", values, duration.Short(max(lo, time.Second)))
 		}
 		*field(c) = d
 		return nil
@@ -391,16 +392,4 @@ func redisURL(c *Config, v string) error {
 	}
 	c.RedisURL = v
 	return nil
-}
-
-// shortDuration writes 5m0s as 5m and 1h0m0s as 1h.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wedagraph/gateway/internal/duration"
 )
 
 // Settings are the operator's WeDa settings, read from the environment by SettingsFromEnv.
@@ -82,10 +84,10 @@ func EnvSettings() []EnvSetting {
 		{Name: "WEDA_API_KEY", Default: "-", Meaning: "a server API key, instead of the pair", Values: "text",
 			Set: text(func(s *Settings) *string { return &s.APIKey })},
 		{Name: "WEDA_TIMEOUT", Default: "10s", Meaning: "the limit on each attempt of each upstream call",
-			Values: "a duration from 100ms to " + shortDuration(MaxTimeout), Set: func(s *Settings, v string) error {
+			Values: "a duration from 100ms to " + duration.Short(MaxTimeout), Set: func(s *Settings, v string) error {
 				d, err := time.ParseDuration(v)
 				if err != nil || d < 100*time.Millisecond || d > MaxTimeout {
-					return fmt.Errorf("want a duration from 100ms to %s, such as 10s", shortDuration(MaxTimeout))
+					return fmt.Errorf("want a duration from 100ms to %s, such as 10s", duration.Short(MaxTimeout))
 				}
 				s.Timeout = d
 				return nil
@@ -116,18 +118,6 @@ func EnvSettings() []EnvSetting {
 // shown in an error.
 func IsSecret(name string) bool {
 	return name == "WEDA_SECRET_ID" || name == "WEDA_SECRET_KEY" || name == "WEDA_API_KEY"
-}
-
-// shortDuration writes 5m0s as 5m and 1h0m0s as 1h.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 // SettingsFromEnv reads Settings with getenv (os.Getenv in main, a map in tests): each setting's
