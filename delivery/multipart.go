@@ -32,10 +32,8 @@ func (Multipart) Supports(r *http.Request) bool { return postsJSON(r, "multipart
 func (t Multipart) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	params, err := readParams(r)
-	if err != nil {
-		writeRequestError(w, http.StatusBadRequest, gqlerror.List{{Message: err.Error(),
-			Extensions: map[string]any{"code": "BAD_REQUEST"}}})
+	params, ok := readParams(w, r)
+	if !ok {
 		return
 	}
 	oc, errs := exec.CreateOperationContext(ctx, params)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // SSE serves graphql-sse's protocol (distinct connections mode): a POST with Accept:
@@ -35,10 +34,8 @@ func (SSE) Supports(r *http.Request) bool { return postsJSON(r, "text/event-stre
 func (t SSE) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	params, err := readParams(r)
-	if err != nil {
-		writeRequestError(w, http.StatusBadRequest, gqlerror.List{{Message: err.Error(),
-			Extensions: map[string]any{"code": "BAD_REQUEST"}}})
+	params, ok := readParams(w, r)
+	if !ok {
 		return
 	}
 	oc, errs := exec.CreateOperationContext(ctx, params)

@@ -32,8 +32,19 @@ func postsJSON(r *http.Request, mediaType string) bool {
 	return err == nil && mt == "application/json"
 }
 
-// readParams reads the operation a POST carries. Its body is already bounded by the edge.
-func readParams(r *http.Request) (*graphql.RawParams, error) {
+// readParams reads the operation a POST carries, or answers 400 and reports false. Its body is
+// already bounded by the edge.
+func readParams(w http.ResponseWriter, r *http.Request) (*graphql.RawParams, bool) {
+	params, err := decodeParams(r)
+	if err != nil {
+		writeRequestError(w, http.StatusBadRequest, gqlerror.List{{Message: err.Error(),
+			Extensions: map[string]any{"code": "BAD_REQUEST"}}})
+		return nil, false
+	}
+	return params, true
+}
+
+func decodeParams(r *http.Request) (*graphql.RawParams, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return nil, fmt.Errorf("the request body could not be read: %w", err)
