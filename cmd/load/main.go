@@ -13,8 +13,11 @@
 // the gateway's peak RSS (VmHWM) and the ratio gateway ÷ upstream alone, with the machine's
 // load. With -base, a second build runs beside the first over the same sandbox and is measured
 // in the same rounds (their order alternating), for the ratio gateway ÷ base: comparing two
-// builds across runs on a shared machine measures the machine. Everything is on loopback;
-// everything it starts it stops.
+// builds across runs on a shared machine measures the machine. With -latency the sandbox
+// answers every call after that long, and each screen's latency is printed over its ideal (its
+// waves of dependent calls × the latency). With -peers, other GraphQL servers named in a file
+// (peers.go) run over the same sandbox and are measured in the same rounds. Everything is on
+// loopback; everything it starts it stops.
 package main
 
 import (
